@@ -1,0 +1,65 @@
+using Mediator;
+using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Accounts.Changing;
+using Sharedcloud.Es.Domain.Accounts.Deleting;
+using Sharedcloud.Es.Domain.Accounts.LoggingIn;
+using Sharedcloud.Es.Domain.Accounts.Registering;
+
+namespace Sharedcloud.Es.Api.Accounts;
+
+public static class AccountEndpoints
+{
+    public static void MapAccounts(this IEndpointRouteBuilder app)
+    {
+        // Sign-up: the one call besides login that needs no key.
+        app.MapPost("/api/v1/users", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync(http.Request, ct);
+            var id = await mediator.Send(new RegisterAccount(Guid.CreateVersion7(),
+                body.Text("username"), body.Text("email"), body.Text("password", trim: false)), ct);
+            return await Render(id, mediator, clock, StatusCodes.Status201Created, ct);
+        });
+
+        app.MapPost("/api/v1/api-token-auth", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync(http.Request, ct);
+            var key = await mediator.Send(new LogIn(body.Text("username"), body.Text("password", trim: false)), ct);
+            return ApiResults.Ok(new TokenResponse(key), ApiJson.Api.TokenResponse);
+        });
+
+        // Only the caller's own account, as a bare array.
+        app.MapGet("/api/v1/users", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var details = await mediator.Send(new GetAccount(http.AccountId()), ct);
+            return ApiResults.Ok(new List<AccountResponse> { AccountResponse.From(details, clock.GetUtcNow()) },
+                ApiJson.Api.ListAccountResponse);
+        });
+
+        var account = app.MapGroup("/api/v1/users/account");
+
+        account.MapGet("", (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+            Render(http.AccountId(), mediator, clock, StatusCodes.Status200OK, ct));
+
+        account.MapPatch("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync(http.Request, ct);
+            await mediator.Send(new ChangeAccount(http.AccountId(),
+                body.Text("username"), body.Text("email"), body.Text("password", trim: false)), ct);
+            return await Render(http.AccountId(), mediator, clock, StatusCodes.Status200OK, ct);
+        });
+
+        account.MapDelete("", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
+        {
+            await mediator.Send(new DeleteAccount(http.AccountId()), ct);
+            return Results.NoContent();
+        });
+    }
+
+    private static async Task<IResult> Render(Guid id, IMediator mediator, TimeProvider clock, int status, CancellationToken ct)
+    {
+        var details = await mediator.Send(new GetAccount(id), ct);
+        return Results.Json(AccountResponse.From(details, clock.GetUtcNow()), ApiJson.Api.AccountResponse,
+            statusCode: status);
+    }
+}

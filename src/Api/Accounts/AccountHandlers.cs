@@ -1,0 +1,144 @@
+using Marten;
+using Mediator;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Accounts;
+using Sharedcloud.Es.Domain.Accounts.Changing;
+using Sharedcloud.Es.Domain.Accounts.Deleting;
+using Sharedcloud.Es.Domain.Accounts.LoggingIn;
+using Sharedcloud.Es.Domain.Accounts.Registering;
+using Sharedcloud.Es.Domain.Common;
+using Sharedcloud.Es.Projections.Accounts;
+using Sharedcloud.Es.Projections.Instances;
+
+namespace Sharedcloud.Es.Api.Accounts;
+
+public sealed record GetAccount(Guid AccountId) : IQuery<AccountDetails>;
+
+public sealed class AccountHandlers(
+    IDocumentSession session, IDocumentStore store, ApiKeys keys, IPasswordHasher<AccountCredentials> hasher) :
+    IQueryHandler<GetAccount, AccountDetails>,
+    ICommandHandler<RegisterAccount, Guid>,
+    ICommandHandler<LogIn, string>,
+    ICommandHandler<ChangeAccount, Guid>,
+    ICommandHandler<DeleteAccount>
+{
+    public async ValueTask<AccountDetails> Handle(GetAccount query, CancellationToken ct) =>
+        await session.LoadAsync<AccountDetails>(query.AccountId, ct) ?? throw new NotFoundException();
+
+    public async ValueTask<Guid> Handle(RegisterAccount command, CancellationToken ct)
+    {
+        var credentials = new AccountCredentials { Id = command.AccountId };
+        credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
+        RotateKey(credentials);
+        session.Events.StartStream<Account>(command.AccountId, RegisterAccount.Decide(command));
+        session.Store(credentials);
+        await SaveUnlessUsernameTaken(session, ct);
+        return command.AccountId;
+    }
+
+    public async ValueTask<string> Handle(LogIn command, CancellationToken ct)
+    {
+        var account = await session.Query<AccountDetails>().FirstOrDefaultAsync(x => x.Username == command.Username.Value, ct);
+        var credentials = account is null ? null : await session.LoadAsync<AccountCredentials>(account.Id, ct);
+        var verdict = credentials is null
+            ? HashInVain(command.Password.Value)
+            : hasher.VerifyHashedPassword(credentials, credentials.PasswordHash, command.Password.Value);
+        if (verdict == PasswordVerificationResult.Failed)
+            throw new DomainValidationException(FieldErrors.For(FieldErrors.NonField, LogIn.InvalidCredentials));
+
+        var id = credentials!.Id;
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+            credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
+        var key = keys.KeyFor(id, credentials.KeySalt);
+        if (ApiKeys.Digest(key) != credentials.KeyDigest)
+        {
+            // The server secret changed since this key was issued: the old key cannot be rebuilt.
+            key = RotateKey(credentials);
+            session.Events.Append(id, new AccountKeyRotated(id));
+        }
+        session.Store(credentials);
+        session.Events.Append(id, new AccountLoggedIn(id));
+        await session.SaveChangesAsync(ct);
+        return key;
+    }
+
+    public async ValueTask<Guid> Handle(ChangeAccount command, CancellationToken ct) =>
+        await Retry.OnConflict(store, async writer =>
+        {
+            var stream = await writer.Events.FetchForWriting<Account>(command.AccountId, ct);
+            var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
+            if (stream.Aggregate is not { IsDeleted: false } state || credentials is null) throw new NotFoundException();
+
+            var password = command.Password;
+            var passwordIsCurrent = password.IsPresent &&
+                hasher.VerifyHashedPassword(credentials, credentials.PasswordHash, password.Value) != PasswordVerificationResult.Failed;
+            var events = ChangeAccount.Decide(command, state, passwordIsCurrent);
+            if (events.Count == 0) return command.AccountId;
+
+            if (events.OfType<AccountPasswordChanged>().Any())
+                credentials.PasswordHash = hasher.HashPassword(credentials, password.Value);
+            if (events.OfType<AccountKeyRotated>().Any()) RotateKey(credentials);
+            stream.AppendMany(events);
+            writer.Store(credentials);
+            await SaveUnlessUsernameTaken(writer, ct);
+            return command.AccountId;
+        });
+
+    public async ValueTask<Unit> Handle(DeleteAccount command, CancellationToken ct) =>
+        await Retry.OnConflict(store, async writer =>
+        {
+            var stream = await writer.Events.FetchForWriting<Account>(command.AccountId, ct);
+            if (stream.Aggregate is not { IsDeleted: false } state) throw new NotFoundException();
+            var instanceIds = await writer.Query<InstanceDetails>()
+                .Where(x => x.AccountId == command.AccountId)
+                .Select(x => x.Id)
+                .ToListAsync(ct);
+
+            var (accountDeleted, instancesDeleted) = DeleteAccount.Decide(state, instanceIds);
+            foreach (var e in instancesDeleted) writer.Events.Append(e.InstanceId, e);
+            stream.AppendOne(accountDeleted);
+            writer.Delete<AccountCredentials>(command.AccountId);
+            await writer.SaveChangesAsync(ct);
+            return Unit.Value;
+        });
+
+    /// <summary>An unknown username costs as much time as a wrong password, so timing tells nothing.</summary>
+    private PasswordVerificationResult HashInVain(string password)
+    {
+        hasher.HashPassword(new AccountCredentials(), password);
+        return PasswordVerificationResult.Failed;
+    }
+
+    /// <summary>Gives the account a new key; returns it (the database keeps only its digest).</summary>
+    private string RotateKey(AccountCredentials credentials)
+    {
+        credentials.KeySalt = ApiKeys.NewSalt();
+        var key = keys.KeyFor(credentials.Id, credentials.KeySalt);
+        credentials.KeyDigest = ApiKeys.Digest(key);
+        return key;
+    }
+
+    private static async Task SaveUnlessUsernameTaken(IDocumentSession writer, CancellationToken ct)
+    {
+        try
+        {
+            await writer.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (IsUniqueViolationOn(e, "username"))
+        {
+            throw new DomainValidationException(FieldErrors.For("username", AccountRules.UsernameTaken));
+        }
+    }
+
+    private static bool IsUniqueViolationOn(Exception e, string column)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg
+                && (pg.ConstraintName ?? pg.MessageText).Contains(column, StringComparison.OrdinalIgnoreCase))
+                return true;
+        return false;
+    }
+}

@@ -1,0 +1,87 @@
+using FluentValidation;
+using HealthChecks.NpgSql;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Sharedcloud.Es.Api.Accounts;
+using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Gpus;
+using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Api.Instances;
+using Sharedcloud.Es.Domain.Instances.Registering;
+using Sharedcloud.Es.Projections;
+using Sharedcloud.Es.Projections.Accounts;
+
+namespace Sharedcloud.Es.Api;
+
+/// <summary>The composition of the service, shared by Program and the tests.</summary>
+public static class ApiSetup
+{
+    private const string DevelopmentTokenSecret = "development-only-token-secret-do-not-use-in-production";
+
+    public static void AddSharedcloud(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var connectionString = builder.Configuration.GetConnectionString("Postgres");
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException(
+                "No database configured: set ConnectionStrings:Postgres (environment ConnectionStrings__Postgres), " +
+                "or start the API with scripts/run.sh, which runs a local PostgreSQL.");
+
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddMarten(opts => MartenConfiguration.Configure(opts, connectionString))
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .InitializeWith(new GpuCatalogSeed());
+
+        services.AddMediator((Mediator.MediatorOptions options) =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.Assemblies = [typeof(RegisterInstance), typeof(ApiSetup)];
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        services.AddValidatorsFromAssemblyContaining<RegisterInstanceValidator>(ServiceLifetime.Singleton);
+
+        services.AddOptions<AuthOptions>()
+            .Bind(builder.Configuration.GetSection(AuthOptions.Section))
+            .PostConfigure(o =>
+            {
+                if (string.IsNullOrEmpty(o.TokenSecret) && builder.Environment.IsDevelopment())
+                    o.TokenSecret = DevelopmentTokenSecret;
+            })
+            .Validate(o => o.TokenSecret.Length >= 32,
+                "Auth:TokenSecret (environment Auth__TokenSecret) must be set to a secret of at least 32 characters; " +
+                "API keys are derived from it.")
+            .ValidateOnStart();
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<IPasswordHasher<AccountCredentials>, PasswordHasher<AccountCredentials>>();
+        services.AddAuthentication(TokenAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthentication>(TokenAuthentication.SchemeName, null);
+
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Api));
+        services.AddExceptionHandler<ErrorTable>();
+        services.AddProblemDetails();
+
+        services.AddHealthChecks()
+            .AddNpgSql(connectionString, name: "postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
+    }
+
+    public static void UseSharedcloud(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
+        app.UseOptionalTrailingSlash();
+        app.UseAuthenticationFirst();
+        app.UseRouting();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapAccounts();
+        app.MapGpus();
+        app.MapInstances();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Projections.Accounts;
+
+namespace Sharedcloud.Es.Api.Auth;
+
+/// <summary>Django REST Framework's token scheme: <c>Authorization: Token &lt;key&gt;</c>, with its messages.</summary>
+public sealed class TokenAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IQuerySession session)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Token";
+    public const string NotProvided = "Authentication credentials were not provided.";
+    public const string InvalidToken = "Invalid token.";
+    public const string NoCredentials = "Invalid token header. No credentials provided.";
+    public const string ContainsSpaces = "Invalid token header. Token string should not contain spaces.";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        var parts = header.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || !parts[0].Equals(SchemeName, StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.NoResult();
+        if (parts.Length == 1) return AuthenticateResult.Fail(NoCredentials);
+        if (parts.Length > 2) return AuthenticateResult.Fail(ContainsSpaces);
+
+        var key = parts[1];
+        if (key.Length != 40) return AuthenticateResult.Fail(InvalidToken);
+        var digest = ApiKeys.Digest(key);
+        var accountId = await session.Query<AccountCredentials>()
+            .Where(x => x.KeyDigest == digest)
+            .Select(x => x.Id)
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        if (accountId == Guid.Empty) return AuthenticateResult.Fail(InvalidToken);
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, accountId.ToString())], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        Response.Headers.WWWAuthenticate = SchemeName;
+        await ErrorTable.WriteDetail(Response, StatusCodes.Status401Unauthorized,
+            result.Failure?.Message ?? NotProvided, Context.RequestAborted);
+    }
+}
+
+public static class Caller
+{
+    public static Guid AccountId(this HttpContext context) =>
+        Guid.Parse(context.User.FindFirstValue(ClaimTypes.NameIdentifier)
+                   ?? throw new InvalidOperationException("The request was not authenticated."));
+
+    /// <summary>
+    /// Authentication is decided before anything else, so a bad key gets 401 even where the URL
+    /// or method would be 404 or 405. Only sign-up and login are open.
+    /// </summary>
+    public static IApplicationBuilder UseAuthenticationFirst(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            if (RequiresAuthentication(context.Request))
+            {
+                var result = await context.AuthenticateAsync(TokenAuthentication.SchemeName);
+                if (!result.Succeeded)
+                {
+                    await context.ChallengeAsync(TokenAuthentication.SchemeName);
+                    return;
+                }
+                context.User = result.Principal;
+            }
+            await next(context);
+        });
+
+    private static bool RequiresAuthentication(HttpRequest request)
+    {
+        var path = request.Path;
+        if (!path.StartsWithSegments("/api/v1")) return false;
+        return !(HttpMethods.IsPost(request.Method)
+                 && (path.Equals("/api/v1/users") || path.Equals("/api/v1/api-token-auth")));
+    }
+}

@@ -1,0 +1,81 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+using Sharedcloud.Es.Domain.Common;
+
+namespace Sharedcloud.Es.Api.Infrastructure;
+
+/// <summary>
+/// The one place where failures become responses: each exception type maps to one status and one
+/// DRF-shaped body. Nothing of an exception's internals reaches a client.
+/// </summary>
+public sealed class ErrorTable(ILogger<ErrorTable> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var response = context.Response;
+        switch (exception)
+        {
+            case ValidationException e:
+                var fromValidator = new FieldErrors();
+                foreach (var failure in e.Errors) fromValidator.Add(failure.PropertyName, failure.ErrorMessage);
+                await WriteFieldErrors(response, fromValidator, ct);
+                break;
+            case DomainValidationException e:
+                await WriteFieldErrors(response, e.Errors, ct);
+                break;
+            case NotFoundException:
+                await WriteDetail(response, StatusCodes.Status404NotFound, "Not found.", ct);
+                break;
+            case BadRequestException e:
+                await WriteDetail(response, StatusCodes.Status400BadRequest, e.Message, ct);
+                break;
+            case UnsupportedMediaTypeException e:
+                await WriteDetail(response, StatusCodes.Status415UnsupportedMediaType, e.Message, ct);
+                break;
+            case ConflictException e:
+                await WriteDetail(response, StatusCodes.Status409Conflict, e.Message, ct);
+                break;
+            case BadHttpRequestException e:
+                await WriteDetail(response, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? "Request body is too large." : "Malformed request.", ct);
+                break;
+            case NpgsqlException or TimeoutException when !ct.IsCancellationRequested:
+                logger.LogError(exception, "The database is unavailable");
+                response.Headers.RetryAfter = "5";
+                await WriteDetail(response, StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable.", ct);
+                break;
+            default:
+                logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+                await WriteDetail(response, StatusCodes.Status500InternalServerError, "A server error occurred.", ct);
+                break;
+        }
+        return true;
+    }
+
+    public static Task WriteDetail(HttpResponse response, int status, string detail, CancellationToken ct)
+    {
+        response.StatusCode = status;
+        return response.WriteAsJsonAsync(new ErrorResponse(detail), ApiJson.Api.ErrorResponse, cancellationToken: ct);
+    }
+
+    private static Task WriteFieldErrors(HttpResponse response, FieldErrors errors, CancellationToken ct)
+    {
+        response.StatusCode = StatusCodes.Status400BadRequest;
+        var body = errors.Items.ToDictionary(kv => kv.Key, kv => kv.Value);
+        return response.WriteAsJsonAsync(body, ApiJson.Api.DictionaryStringListString, cancellationToken: ct);
+    }
+
+    /// <summary>Bodies for the statuses routing produces on its own (unknown URL, wrong method).</summary>
+    public static Task WriteStatusBody(HttpContext context)
+    {
+        var response = context.Response;
+        return response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound => WriteDetail(response, 404, "Not found.", context.RequestAborted),
+            StatusCodes.Status405MethodNotAllowed => WriteDetail(response, 405,
+                $"Method \"{context.Request.Method}\" not allowed.", context.RequestAborted),
+            _ => Task.CompletedTask,
+        };
+    }
+}

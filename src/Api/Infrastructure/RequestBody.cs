@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Primitives;
+using Sharedcloud.Es.Domain.Common;
+using Sharedcloud.Es.Domain.Instances;
+
+namespace Sharedcloud.Es.Api.Infrastructure;
+
+/// <summary>
+/// A request body as DRF reads it: JSON, url-encoded form or multipart form, turned into
+/// per-field values. Form values are always strings; JSON values keep their types. Each reader
+/// returns a <see cref="Field{T}"/> so that unreadable input is reported with the other field errors.
+/// </summary>
+public sealed partial class RequestBody
+{
+    public const int MaxJsonDepth = 32;
+    private static readonly RequestBody Empty = new(new Dictionary<string, JsonElement>(), null);
+
+    private readonly Dictionary<string, JsonElement>? _json;
+    private readonly IFormCollection? _form;
+
+    private RequestBody(Dictionary<string, JsonElement>? json, IFormCollection? form) => (_json, _form) = (json, form);
+
+    public static async Task<RequestBody> ReadAsync(HttpRequest request, CancellationToken ct)
+    {
+        var contentType = request.ContentType;
+        if (string.IsNullOrWhiteSpace(contentType)) return Empty;
+
+        if (request.HasFormContentType)
+            return new RequestBody(null, await request.ReadFormAsync(ct));
+
+        if (IsJson(contentType))
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, ct);
+            if (buffer.Length == 0) return Empty; // DRF reads an empty body as no data
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length),
+                    new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
+            }
+            catch (JsonException e)
+            {
+                throw new BadRequestException($"JSON parse error - {e.Message}");
+            }
+            using (document)
+            {
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                    throw new DomainValidationException(FieldErrors.For(FieldErrors.NonField,
+                        $"Invalid data. Expected a dictionary, but got {DrfTypeName(root.ValueKind)}."));
+                var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                foreach (var property in root.EnumerateObject())
+                    values[property.Name] = property.Value.Clone();
+                return new RequestBody(values, null);
+            }
+        }
+
+        throw new UnsupportedMediaTypeException(contentType);
+    }
+
+    private static bool IsJson(string contentType)
+    {
+        var mediaType = contentType.Split(';', 2)[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+               || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string DrfTypeName(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "list",
+        JsonValueKind.String => "str",
+        JsonValueKind.Number => "int",
+        JsonValueKind.True or JsonValueKind.False => "bool",
+        _ => "NoneType",
+    };
+
+    /// <summary>The raw value: a string, a JSON element, or nothing.</summary>
+    private (FieldState State, string? Text, JsonElement Json) Raw(string name)
+    {
+        if (_form is not null)
+        {
+            // Django's QueryDict gives the last of repeated keys.
+            return _form.TryGetValue(name, out StringValues v) && v.Count > 0
+                ? (FieldState.Present, v[^1] ?? "", default)
+                : (FieldState.Missing, null, default);
+        }
+        if (_json is null || !_json.TryGetValue(name, out var element)) return (FieldState.Missing, null, default);
+        return element.ValueKind switch
+        {
+            JsonValueKind.Null => (FieldState.Null, null, element),
+            JsonValueKind.String => (FieldState.Present, element.GetString(), element),
+            _ => (FieldState.Present, null, element),
+        };
+    }
+
+    /// <summary>A CharField: strings, and numbers as their text; surrounding whitespace trimmed.</summary>
+    public Field<string> Text(string name, bool trim = true)
+    {
+        var (state, text, json) = Raw(name);
+        if (state == FieldState.Missing) return Field<string>.Missing;
+        if (state == FieldState.Null) return Field<string>.Null;
+        text ??= json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null;
+        if (text is null) return Field<string>.Invalid(Messages.InvalidString);
+        return Field<string>.Of(trim ? text.Trim() : text);
+    }
+
+    /// <summary>A DecimalField: a JSON number or numeric text, kept exactly, trailing zeros dropped.</summary>
+    public Field<decimal> Decimal(string name)
+    {
+        var (state, text, json) = Raw(name);
+        if (state == FieldState.Missing) return Field<decimal>.Missing;
+        if (state == FieldState.Null) return Field<decimal>.Null;
+        text = text?.Trim() ?? (json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null);
+        if (text is null || text.Length > 100
+            || !decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out var value))
+            return Field<decimal>.Invalid(Messages.InvalidNumber);
+        return Field<decimal>.Of(Normalize(value));
+    }
+
+    /// <summary>An IntegerField: integers, or numbers and text that end in ".0".</summary>
+    public Field<int> Integer(string name)
+    {
+        var (state, text, json) = Raw(name);
+        if (state == FieldState.Missing) return Field<int>.Missing;
+        if (state == FieldState.Null) return Field<int>.Null;
+        text = text?.Trim() ?? (json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null);
+        if (text is null || text.Length > 100) return Field<int>.Invalid(Messages.InvalidInteger);
+        text = TrailingZeroFraction().Replace(text, "");
+        if (!System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
+            return Field<int>.Invalid(Messages.InvalidInteger);
+        if (big > int.MaxValue) return Field<int>.Invalid(Messages.MaxValue(int.MaxValue));
+        if (big < int.MinValue) return Field<int>.Invalid(Messages.MinValue(1));
+        return Field<int>.Of((int)big);
+    }
+
+    /// <summary>The instance type: 1, 2, "1", "2", "cpu", "gpu" (any case).</summary>
+    public Field<InstanceType> InstanceType(string name)
+    {
+        var (state, text, json) = Raw(name);
+        if (state == FieldState.Missing) return Field<InstanceType>.Missing;
+        if (state == FieldState.Null) return Field<InstanceType>.Null;
+        var input = text ?? json.GetRawText();
+        return input.Trim().ToLowerInvariant() switch
+        {
+            "1" or "cpu" => Field<InstanceType>.Of(Domain.Instances.InstanceType.Cpu),
+            "2" or "gpu" => Field<InstanceType>.Of(Domain.Instances.InstanceType.Gpu),
+            _ => Field<InstanceType>.Invalid(Messages.InvalidChoice(input)),
+        };
+    }
+
+    /// <summary>A reference by primary key, kept as sent so that an unknown one can be quoted back.</summary>
+    public Field<string> Reference(string name)
+    {
+        var (state, text, json) = Raw(name);
+        if (state == FieldState.Missing) return Field<string>.Missing;
+        if (state == FieldState.Null) return Field<string>.Null;
+        return Field<string>.Of((text ?? json.GetRawText()).Trim());
+    }
+
+    private static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
+
+    [GeneratedRegex(@"\.0*$")]
+    private static partial Regex TrailingZeroFraction();
+}
+
+/// <summary>A malformed request as a whole (not one field): 400 with a detail.</summary>
+public sealed class BadRequestException(string detail) : Exception(detail);
+
+public sealed class UnsupportedMediaTypeException(string contentType)
+    : Exception($"Unsupported media type \"{contentType}\" in request.");
+
+/// <summary>The write kept losing optimistic-concurrency races; nothing was written.</summary>
+public sealed class ConflictException(string detail) : Exception(detail);

@@ -1,0 +1,34 @@
+using JasperFx;
+using Marten;
+
+namespace Sharedcloud.Es.Api.Infrastructure;
+
+/// <summary>
+/// Optimistic concurrency for writes: each attempt reads the stream in a fresh session and appends
+/// at the version it read; when another writer got there first, the attempt starts over on the
+/// new state. After a bounded number of lost races the client gets 409 and nothing is written.
+/// </summary>
+public static class Retry
+{
+    public const int MaxAttempts = 5;
+
+    public static async Task<T> OnConflict<T>(IDocumentStore store, Func<IDocumentSession, Task<T>> attempt)
+    {
+        for (var i = 1; ; i++)
+        {
+            await using var session = store.LightweightSession();
+            try
+            {
+                return await attempt(session);
+            }
+            catch (ConcurrencyException) when (i < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(1, 10 * i));
+            }
+            catch (ConcurrencyException)
+            {
+                throw new ConflictException("The object was changed by another request at the same time. Please retry.");
+            }
+        }
+    }
+}

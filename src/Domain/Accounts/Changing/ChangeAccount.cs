@@ -1,0 +1,39 @@
+using FluentValidation;
+using Mediator;
+using Sharedcloud.Es.Domain.Common;
+
+namespace Sharedcloud.Es.Domain.Accounts.Changing;
+
+/// <summary>PATCH /users/account/: any of username, email and password.</summary>
+public sealed record ChangeAccount(Guid AccountId, Field<string> Username, Field<string> Email, Field<string> Password)
+    : ICommand<Guid>
+{
+    /// <param name="passwordIsCurrent">Whether the sent password equals the stored one (only the
+    /// handler can tell: it holds the hash).</param>
+    public static IReadOnlyList<object> Decide(ChangeAccount command, Account state, bool passwordIsCurrent)
+    {
+        var username = command.Username.Or(state.Username);
+        var email = command.Email.Or(state.Email);
+        var events = new List<object>();
+        if (username != state.Username) events.Add(new AccountUsernameChanged(state.Id, username));
+        if (email != state.Email) events.Add(new AccountEmailChanged(state.Id, email));
+        if (command.Password.IsPresent && !passwordIsCurrent)
+        {
+            AccountRules.ThrowIfWeak(command.Password.Value, username, email);
+            events.Add(new AccountPasswordChanged(state.Id));
+        }
+        // Any change of credentials or identity invalidates the key the client holds.
+        if (events.Count > 0) events.Add(new AccountKeyRotated(state.Id));
+        return events;
+    }
+}
+
+public sealed class ChangeAccountValidator : AbstractValidator<ChangeAccount>
+{
+    public ChangeAccountValidator() => RuleFor(x => x).Custom((c, ctx) =>
+    {
+        ctx.Username(c.Username, required: false);
+        ctx.Email(c.Email, required: false);
+        ctx.Password(c.Password, required: false);
+    });
+}

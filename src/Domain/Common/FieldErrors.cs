@@ -1,0 +1,35 @@
+namespace Sharedcloud.Es.Domain.Common;
+
+/// <summary>Field name to messages, in the order the fields were checked (DRF's error shape).</summary>
+public sealed class FieldErrors
+{
+    public const string NonField = "non_field_errors";
+    private readonly Dictionary<string, List<string>> _errors = new();
+
+    public bool IsEmpty => _errors.Count == 0;
+    public IReadOnlyDictionary<string, List<string>> Items => _errors;
+
+    public FieldErrors Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+            _errors[field] = list = new List<string>();
+        list.Add(message);
+        return this;
+    }
+
+    public static FieldErrors For(string field, string message) => new FieldErrors().Add(field, message);
+
+    public void ThrowIfAny()
+    {
+        if (!IsEmpty) throw new DomainValidationException(this);
+    }
+}
+
+/// <summary>A rule that depends on current state rejected the command; maps to 400 with field errors.</summary>
+public sealed class DomainValidationException(FieldErrors errors) : Exception("The request is invalid.")
+{
+    public FieldErrors Errors { get; } = errors;
+}
+
+/// <summary>The addressed object does not exist for the caller; maps to 404.</summary>
+public sealed class NotFoundException() : Exception("Not found.");

@@ -1,0 +1,41 @@
+using FluentValidation;
+using Mediator;
+using Sharedcloud.Es.Domain.Common;
+
+namespace Sharedcloud.Es.Domain.Instances.Changing;
+
+/// <summary>
+/// PUT (<paramref name="Replace"/>: name and ask_price required) or PATCH of an instance. Fields
+/// left out keep their values; each field that really changes becomes its own event.
+/// </summary>
+public sealed record ChangeInstance(Guid InstanceId, Guid AccountId, bool Replace, InstanceFields Fields)
+    : ICommand<Guid>
+{
+    public static IReadOnlyList<object> Decide(ChangeInstance command, Instance? state)
+    {
+        if (state is null || !state.IsVisibleTo(command.AccountId)) throw new NotFoundException();
+
+        var f = command.Fields;
+        var (type, gpuId, jobs) = InstanceRules.Resolve(state, f.Type, f.Gpu, f.MaxNumParallelJobs);
+        var id = state.Id;
+        var events = new List<object>();
+
+        if (f.Name.Or(state.Name) is var name && name != state.Name)
+            events.Add(new InstanceRenamed(id, name));
+        if (f.AskPrice.Or(state.AskPrice) is var price && price != state.AskPrice)
+            events.Add(new InstancePriceChanged(id, price));
+        if (type != state.Type)
+            events.Add(new InstanceTypeChanged(id, type, gpuId));
+        else if (gpuId != state.GpuId && gpuId is { } newGpu)
+            events.Add(new InstanceGpuChanged(id, newGpu));
+        if (jobs != state.MaxNumParallelJobs)
+            events.Add(new InstanceParallelismChanged(id, jobs));
+        return events;
+    }
+}
+
+public sealed class ChangeInstanceValidator : AbstractValidator<ChangeInstance>
+{
+    public ChangeInstanceValidator() =>
+        RuleFor(x => x).Custom((c, ctx) => ctx.Check(c.Fields, nameAndPriceRequired: c.Replace));
+}

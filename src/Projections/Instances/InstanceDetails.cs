@@ -1,0 +1,84 @@
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using Sharedcloud.Es.Domain.Gpus;
+using Sharedcloud.Es.Domain.Instances;
+
+namespace Sharedcloud.Es.Projections.Instances;
+
+/// <summary>An instance as its owner reads it (GET /api/v1/instances/...). Deleted instances have none.</summary>
+public sealed class InstanceDetails
+{
+    public Guid Id { get; set; }
+    public Guid AccountId { get; set; }
+    public InstanceType Type { get; set; }
+    public Guid? GpuId { get; set; }
+    public string? GpuName { get; set; }
+    public int NumRunningJobs { get; set; }
+    public int NumAssignedJobs { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? LastConnection { get; set; }
+    public string Name { get; set; } = "";
+    public InstanceStatus Status { get; set; }
+    public decimal AskPrice { get; set; }
+    public List<string> DownloadedImages { get; set; } = [];
+    public int MaxNumParallelJobs { get; set; }
+    /// <summary>The stream version this document reflects (Marten sets it).</summary>
+    public long Version { get; set; }
+}
+
+/// <summary>Inline, so a client reads its own write. Times come from the events, never the clock.</summary>
+public sealed partial class InstanceDetailsProjection : SingleStreamProjection<InstanceDetails, Guid>
+{
+    public static InstanceDetails Create(IEvent<InstanceRegistered> e) => new()
+    {
+        Id = e.Data.InstanceId,
+        AccountId = e.Data.AccountId,
+        Type = e.Data.Type,
+        GpuId = e.Data.GpuId,
+        GpuName = GpuNameOf(e.Data.GpuId),
+        Name = e.Data.Name,
+        Status = InstanceStatus.NotAvailable,
+        AskPrice = e.Data.AskPrice,
+        MaxNumParallelJobs = e.Data.MaxNumParallelJobs,
+        CreatedAt = e.Timestamp,
+        UpdatedAt = e.Timestamp,
+    };
+
+    public void Apply(IEvent<InstanceRenamed> e, InstanceDetails view)
+    {
+        view.Name = e.Data.Name;
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<InstancePriceChanged> e, InstanceDetails view)
+    {
+        view.AskPrice = e.Data.AskPrice;
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<InstanceTypeChanged> e, InstanceDetails view)
+    {
+        view.Type = e.Data.Type;
+        view.GpuId = e.Data.GpuId;
+        view.GpuName = GpuNameOf(e.Data.GpuId);
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<InstanceGpuChanged> e, InstanceDetails view)
+    {
+        view.GpuId = e.Data.GpuId;
+        view.GpuName = GpuNameOf(e.Data.GpuId);
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<InstanceParallelismChanged> e, InstanceDetails view)
+    {
+        view.MaxNumParallelJobs = e.Data.MaxNumParallelJobs;
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public bool ShouldDelete(InstanceDeleted e) => true;
+
+    private static string? GpuNameOf(Guid? gpuId) => gpuId is { } id ? GpuCatalog.Find(id)?.Name : null;
+}

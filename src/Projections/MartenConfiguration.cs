@@ -1,0 +1,55 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Sharedcloud.Es.Domain.Accounts;
+using Sharedcloud.Es.Domain.Instances;
+using Sharedcloud.Es.Projections.Accounts;
+using Sharedcloud.Es.Projections.Gpus;
+using Sharedcloud.Es.Projections.Instances;
+using Weasel.Core;
+
+namespace Sharedcloud.Es.Projections;
+
+public static class MartenConfiguration
+{
+    /// <summary>Stored event names: fixed strings, so classes can be renamed without touching history.</summary>
+    public static readonly IReadOnlyDictionary<Type, string> EventNames = new Dictionary<Type, string>
+    {
+        [typeof(InstanceRegistered)] = "instance_registered",
+        [typeof(InstanceRenamed)] = "instance_renamed",
+        [typeof(InstancePriceChanged)] = "instance_price_changed",
+        [typeof(InstanceTypeChanged)] = "instance_type_changed",
+        [typeof(InstanceGpuChanged)] = "instance_gpu_changed",
+        [typeof(InstanceParallelismChanged)] = "instance_parallelism_changed",
+        [typeof(InstanceDeleted)] = "instance_deleted",
+        [typeof(AccountRegistered)] = "account_registered",
+        [typeof(AccountUsernameChanged)] = "account_username_changed",
+        [typeof(AccountEmailChanged)] = "account_email_changed",
+        [typeof(AccountPasswordChanged)] = "account_password_changed",
+        [typeof(AccountKeyRotated)] = "account_key_rotated",
+        [typeof(AccountLoggedIn)] = "account_logged_in",
+        [typeof(AccountDeleted)] = "account_deleted",
+    };
+
+    public static void Configure(StoreOptions opts, string connectionString, string schema = "sharedcloud")
+    {
+        opts.Connection(connectionString);
+        opts.DatabaseSchemaName = schema;
+        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsInteger, Casing.SnakeCase);
+
+        opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+        foreach (var (type, name) in EventNames) opts.Events.MapEventType(type, name);
+
+        opts.Projections.Add<InstanceDetailsProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<InstanceStateProjection>(ProjectionLifecycle.Live);
+        opts.Projections.Add<AccountDetailsProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<AccountStateProjection>(ProjectionLifecycle.Live);
+
+        opts.Schema.For<InstanceDetails>().Index(x => x.AccountId);
+        opts.Schema.For<AccountDetails>().UniqueIndex(x => x.Username);
+        opts.Schema.For<AccountCredentials>().UniqueIndex(x => x.KeyDigest);
+        opts.Schema.For<GpuDocument>();
+    }
+}
