@@ -58,6 +58,9 @@ public static class ApiSetup
                 "API keys are derived from it.")
             .ValidateOnStart();
         services.AddSingleton<ApiKeys>();
+        services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton<KeyCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
         services.AddSingleton<IPasswordHasher<AccountCredentials>, PasswordHasher<AccountCredentials>>();
         services.AddAuthentication(TokenAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthentication>(TokenAuthentication.SchemeName, null);

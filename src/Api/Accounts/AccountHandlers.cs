@@ -18,7 +18,8 @@ namespace Sharedcloud.Es.Api.Accounts;
 public sealed record GetAccount(Guid AccountId) : IQuery<AccountDetails>;
 
 public sealed class AccountHandlers(
-    IDocumentSession session, IDocumentStore store, ApiKeys keys, IPasswordHasher<AccountCredentials> hasher) :
+    IDocumentSession session, IDocumentStore store, ApiKeys keys, IPasswordHasher<AccountCredentials> hasher,
+    KeyCache keyCache) :
     IQueryHandler<GetAccount, AccountDetails>,
     ICommandHandler<RegisterAccount, Guid>,
     ICommandHandler<LogIn, string>,
@@ -32,7 +33,7 @@ public sealed class AccountHandlers(
     {
         var credentials = new AccountCredentials { Id = command.AccountId };
         credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
-        RotateKey(credentials);
+        RotateKey(credentials, session);
         session.Events.StartStream<Account>(command.AccountId, RegisterAccount.Decide(command));
         session.Store(credentials);
         await SaveUnlessUsernameTaken(session, ct);
@@ -56,12 +57,13 @@ public sealed class AccountHandlers(
         if (ApiKeys.Digest(key) != credentials.KeyDigest)
         {
             // The server secret changed since this key was issued: the old key cannot be rebuilt.
-            key = RotateKey(credentials);
+            key = RotateKey(credentials, session);
             session.Events.Append(id, new AccountKeyRotated(id));
         }
         session.Store(credentials);
         session.Events.Append(id, new AccountLoggedIn(id));
         await session.SaveChangesAsync(ct);
+        EvictRevokedKeys();
         return key;
     }
 
@@ -80,10 +82,11 @@ public sealed class AccountHandlers(
 
             if (events.OfType<AccountPasswordChanged>().Any())
                 credentials.PasswordHash = hasher.HashPassword(credentials, password.Value);
-            if (events.OfType<AccountKeyRotated>().Any()) RotateKey(credentials);
+            if (events.OfType<AccountKeyRotated>().Any()) RotateKey(credentials, writer);
             stream.AppendMany(events);
             writer.Store(credentials);
             await SaveUnlessUsernameTaken(writer, ct);
+            EvictRevokedKeys();
             return command.AccountId;
         });
 
@@ -91,7 +94,8 @@ public sealed class AccountHandlers(
         await Retry.OnConflict(store, async writer =>
         {
             var stream = await writer.Events.FetchForWriting<Account>(command.AccountId, ct);
-            if (stream.Aggregate is not { IsDeleted: false } state) throw new NotFoundException();
+            var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
+            if (stream.Aggregate is not { IsDeleted: false } state || credentials is null) throw new NotFoundException();
             var instanceIds = await writer.Query<InstanceDetails>()
                 .Where(x => x.AccountId == command.AccountId)
                 .Select(x => x.Id)
@@ -100,8 +104,10 @@ public sealed class AccountHandlers(
             var (accountDeleted, instancesDeleted) = DeleteAccount.Decide(state, instanceIds);
             foreach (var e in instancesDeleted) writer.Events.Append(e.InstanceId, e);
             stream.AppendOne(accountDeleted);
-            writer.Delete<AccountCredentials>(command.AccountId);
+            writer.Delete(credentials);
+            Revoke(credentials.KeyDigest, writer);
             await writer.SaveChangesAsync(ct);
+            EvictRevokedKeys();
             return Unit.Value;
         });
 
@@ -113,12 +119,29 @@ public sealed class AccountHandlers(
     }
 
     /// <summary>Gives the account a new key; returns it (the database keeps only its digest).</summary>
-    private string RotateKey(AccountCredentials credentials)
+    private string RotateKey(AccountCredentials credentials, IDocumentSession writer)
     {
+        if (credentials.KeyDigest.Length > 0) Revoke(credentials.KeyDigest, writer);
         credentials.KeySalt = ApiKeys.NewSalt();
         var key = keys.KeyFor(credentials.Id, credentials.KeySalt);
         credentials.KeyDigest = ApiKeys.Digest(key);
         return key;
+    }
+
+    private readonly List<string> _revokedDigests = [];
+
+    /// <summary>Other API processes drop the key from their caches when the transaction commits.</summary>
+    private void Revoke(string digest, IDocumentSession writer)
+    {
+        writer.QueueSqlCommand("select pg_notify(?, ?)", KeyCache.Channel, digest);
+        _revokedDigests.Add(digest);
+    }
+
+    /// <summary>After the commit: this process stops accepting the old keys before it answers.</summary>
+    private void EvictRevokedKeys()
+    {
+        foreach (var digest in _revokedDigests) keyCache.Evict(digest);
+        _revokedDigests.Clear();
     }
 
     private static async Task SaveUnlessUsernameTaken(IDocumentSession writer, CancellationToken ct)

@@ -11,7 +11,7 @@ namespace Sharedcloud.Es.Api.Auth;
 /// <summary>Django REST Framework's token scheme: <c>Authorization: Token &lt;key&gt;</c>, with its messages.</summary>
 public sealed class TokenAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IQuerySession session)
+    IQuerySession session, KeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Token";
@@ -32,11 +32,16 @@ public sealed class TokenAuthentication(
         var key = parts[1];
         if (key.Length != 40) return AuthenticateResult.Fail(InvalidToken);
         var digest = ApiKeys.Digest(key);
-        var accountId = await session.Query<AccountCredentials>()
-            .Where(x => x.KeyDigest == digest)
-            .Select(x => x.Id)
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (accountId == Guid.Empty) return AuthenticateResult.Fail(InvalidToken);
+        if (!cache.TryGet(digest, out var accountId))
+        {
+            var generation = cache.Generation;
+            accountId = await session.Query<AccountCredentials>()
+                .Where(x => x.KeyDigest == digest)
+                .Select(x => x.Id)
+                .FirstOrDefaultAsync(Context.RequestAborted);
+            if (accountId == Guid.Empty) return AuthenticateResult.Fail(InvalidToken);
+            cache.Remember(digest, accountId, generation);
+        }
 
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, accountId.ToString())], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

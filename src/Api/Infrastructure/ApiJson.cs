@@ -29,8 +29,10 @@ public sealed partial class ApiJson : JsonSerializerContext
     /// The context every response uses: as <see cref="JsonSerializerContext.Default"/>, but
     /// without escaping quotes and non-ASCII text (the bodies are UTF-8 JSON, not HTML).
     /// </summary>
-    public static ApiJson Api { get; } = new(new JsonSerializerOptions(Default.Options)
+    public static ApiJson Api { get; } = new(new JsonSerializerOptions
     {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new ApiTimestampConverter(), new NullableApiTimestampConverter() },
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }
