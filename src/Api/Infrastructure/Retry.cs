@@ -4,9 +4,11 @@ using Marten;
 namespace Sharedcloud.Es.Api.Infrastructure;
 
 /// <summary>
-/// Optimistic concurrency for writes: each attempt reads the stream in a fresh session and appends
-/// at the version it read; when another writer got there first, the attempt starts over on the
-/// new state. After a bounded number of lost races the client gets 409 and nothing is written.
+/// Concurrency for writes: each attempt reads the stream in a fresh session and appends at the
+/// version it read. Handlers that expect contention take the stream's row lock while they decide
+/// (Marten's FetchForExclusiveWriting), so writers of one stream queue instead of failing; any
+/// race that still gets through starts over on the new state. After a bounded number of lost
+/// races the client gets 409 and nothing is written.
 /// </summary>
 public static class Retry
 {

@@ -47,6 +47,9 @@ public static class InstanceEndpoints
     private static async Task<IResult> Change(Guid id, bool replace, HttpContext http, IMediator mediator, TimeProvider clock,
         CancellationToken ct)
     {
+        // As DRF (get_object before the serializer): an instance that does not exist for the caller
+        // is 404 whatever the body holds, never 400. The command checks again against its own read.
+        await mediator.Send(new GetInstance(http.AccountId(), id), ct);
         var fields = ReadFields(await RequestBody.ReadAsync(http.Request, ct));
         await mediator.Send(new ChangeInstance(id, http.AccountId(), replace, fields), ct);
         return await Render(id, http, mediator, clock, StatusCodes.Status200OK, ct);

@@ -45,7 +45,7 @@ public sealed class InstanceHandlers(IDocumentSession session, IDocumentStore st
     public async ValueTask<Guid> Handle(ChangeInstance command, CancellationToken ct) =>
         await Retry.OnConflict(store, async writer =>
         {
-            var stream = await writer.Events.FetchForWriting<Instance>(command.InstanceId, ct);
+            var stream = await writer.Events.FetchForExclusiveWriting<Instance>(command.InstanceId, ct);
             var events = ChangeInstance.Decide(command, stream.Aggregate);
             if (events.Count == 0) return command.InstanceId; // nothing changed: no event, updated_at stays
             stream.AppendMany(events);
@@ -56,7 +56,7 @@ public sealed class InstanceHandlers(IDocumentSession session, IDocumentStore st
     public async ValueTask<Unit> Handle(DeleteInstance command, CancellationToken ct) =>
         await Retry.OnConflict(store, async writer =>
         {
-            var stream = await writer.Events.FetchForWriting<Instance>(command.InstanceId, ct);
+            var stream = await writer.Events.FetchForExclusiveWriting<Instance>(command.InstanceId, ct);
             stream.AppendOne(DeleteInstance.Decide(command, stream.Aggregate));
             await writer.SaveChangesAsync(ct);
             return Unit.Value;

@@ -28,19 +28,24 @@ public static class InstanceFieldChecks
 
         if (ctx.Usable("ask_price", f.AskPrice, nameAndPriceRequired) is var price && f.AskPrice.IsPresent)
         {
-            if (DecimalPlaces(price) > AskPriceDecimalPlaces)
+            // The minimum first: production answers 0.0001 with "cannot be smaller than $0.001"
+            // (the official client's tests expect it), not with the decimal places message.
+            if (price < InstanceRules.MinAskPrice)
+                ctx.AddFailure("ask_price", InstanceRules.AskPriceTooSmall);
+            else if (DecimalPlaces(price) > AskPriceDecimalPlaces)
                 ctx.AddFailure("ask_price", Messages.MaxDecimalPlaces(AskPriceDecimalPlaces));
             else if (WholeDigits(price) > AskPriceMaxDigits - AskPriceDecimalPlaces)
                 ctx.AddFailure("ask_price",
                     $"Ensure that there are no more than {AskPriceMaxDigits - AskPriceDecimalPlaces} digits before the decimal point.");
-            else if (price < InstanceRules.MinAskPrice)
-                ctx.AddFailure("ask_price", InstanceRules.AskPriceTooSmall);
         }
 
         ctx.Usable("type", f.Type, required: false);
 
-        // gpu may be null: that is how a client says "no GPU".
+        // gpu may be null: that is how a client says "no GPU". An unknown one is a field error
+        // (DRF's PrimaryKeyRelatedField), reported together with the other failing fields.
         if (f.Gpu.State == FieldState.Invalid) ctx.AddFailure("gpu", f.Gpu.Error!);
+        else if (f.Gpu.IsPresent && !string.IsNullOrEmpty(f.Gpu.Value) && !InstanceRules.IsKnownGpu(f.Gpu.Value))
+            ctx.AddFailure("gpu", Messages.DoesNotExist(f.Gpu.Value));
 
         if (ctx.Usable("max_num_parallel_jobs", f.MaxNumParallelJobs, required: false) is var jobs
             && f.MaxNumParallelJobs.IsPresent && jobs < 1)

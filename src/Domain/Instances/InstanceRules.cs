@@ -32,7 +32,7 @@ public static class InstanceRules
         Guid? gpuId = null;
         if (gpuSent)
         {
-            if (Guid.TryParse(gpu.Value, out var id) && GpuCatalog.Find(id) is not null)
+            if (IsKnownGpu(gpu.Value, out var id))
                 gpuId = id;
             else
                 errors.Add("gpu", Messages.DoesNotExist(gpu.Value));
@@ -58,4 +58,10 @@ public static class InstanceRules
         errors.ThrowIfAny();
         return (newType, newType == InstanceType.Gpu ? gpuId : null, maxNumParallelJobs.Or(current?.MaxNumParallelJobs ?? 1));
     }
+
+    /// <summary>Does <paramref name="gpu"/> name a GPU of the catalog?</summary>
+    public static bool IsKnownGpu(string gpu) => IsKnownGpu(gpu, out _);
+
+    private static bool IsKnownGpu(string gpu, out Guid id) =>
+        Guid.TryParse(gpu, out id) && GpuCatalog.Find(id) is not null;
 }

@@ -1,0 +1,77 @@
+using Sharedcloud.Es.Domain.Common;
+using Sharedcloud.Es.Domain.Instances;
+
+namespace Sharedcloud.Es.Domain.Tests.Instances;
+
+/// <summary>
+/// Given/when/then over an instance's events: past events are folded into <see cref="Instance"/>
+/// exactly as the event store does it (Instance.Create, then Apply for each later event).
+/// </summary>
+internal static class InstanceScenario
+{
+    public static readonly Guid InstanceId = Guid.Parse("0190f0aa-0000-7000-8000-000000000001");
+    public static readonly Guid Owner = Guid.Parse("0190f0aa-0000-7000-8000-00000000000a");
+    public static readonly Guid SomeoneElse = Guid.Parse("0190f0aa-0000-7000-8000-00000000000b");
+
+    // From the catalog (src/Domain/Gpus/gpus.json).
+    public static readonly Guid TitanV = Guid.Parse("caf0daeb-ba23-4499-b4f9-8b4965714366");
+    public static readonly Guid TeslaK80 = Guid.Parse("015ecae7-0715-4139-9d26-b0fccd0a3f31");
+    public const string UnknownGpu = "11111111-2222-3333-4444-555555555555";
+
+    public static InstanceRegistered RegisteredCpu(int maxNumParallelJobs = 1, string name = "instance1", decimal askPrice = 0.02m) =>
+        new(InstanceId, Owner, name, InstanceType.Cpu, null, askPrice, maxNumParallelJobs);
+
+    public static InstanceRegistered RegisteredGpu(Guid? gpu = null, string name = "instance1", decimal askPrice = 0.02m) =>
+        new(InstanceId, Owner, name, InstanceType.Gpu, gpu ?? TitanV, askPrice, 1);
+
+    /// <summary>The state the given events produce; null when there are none (no stream).</summary>
+    public static Instance? Fold(params object[] events)
+    {
+        Instance? state = null;
+        foreach (var e in events)
+        {
+            state = e switch
+            {
+                InstanceRegistered x => Instance.Create(x),
+                InstanceRenamed x => state!.Apply(x),
+                InstancePriceChanged x => state!.Apply(x),
+                InstanceTypeChanged x => state!.Apply(x),
+                InstanceGpuChanged x => state!.Apply(x),
+                InstanceParallelismChanged x => state!.Apply(x),
+                InstanceDeleted x => state!.Apply(x),
+                _ => throw new ArgumentException($"Not an instance event: {e.GetType().Name}"),
+            };
+        }
+        return state;
+    }
+
+    /// <summary>A request's fields; anything not given was not sent.</summary>
+    public static InstanceFields Fields(
+        Field<string> name = default,
+        Field<decimal> askPrice = default,
+        Field<InstanceType> type = default,
+        Field<string> gpu = default,
+        Field<int> maxNumParallelJobs = default) =>
+        new(name, askPrice, type, gpu, maxNumParallelJobs);
+
+    public static Field<string> Text(string value) => Field<string>.Of(value);
+    public static Field<decimal> Price(decimal value) => Field<decimal>.Of(value);
+    public static Field<InstanceType> Type(InstanceType value) => Field<InstanceType>.Of(value);
+    public static Field<string> Gpu(Guid value) => Field<string>.Of(value.ToString());
+    public static Field<string> Gpu(string value) => Field<string>.Of(value);
+    public static Field<int> Jobs(int value) => Field<int>.Of(value);
+
+    /// <summary>Runs <paramref name="when"/>, expecting it to reject with exactly these field errors.</summary>
+    public static void ThenRejects(Action when, params (string Field, string Message)[] expected)
+    {
+        var e = Assert.Throws<DomainValidationException>(when);
+        Assert.Equal(Render(expected), Render(e.Errors));
+    }
+
+    /// <summary>Field errors as comparable text (the order of fields is not part of the contract).</summary>
+    public static string Render(FieldErrors errors) =>
+        Render(errors.Items.SelectMany(kv => kv.Value.Select(m => (kv.Key, m))));
+
+    public static string Render(IEnumerable<(string Field, string Message)> errors) =>
+        string.Join("\n", errors.Select(e => $"{e.Field}: {e.Message}").Order(StringComparer.Ordinal));
+}
