@@ -32,7 +32,9 @@ public static class MartenConfiguration
         [typeof(AccountDeleted)] = "account_deleted",
     };
 
-    public static void Configure(StoreOptions opts, string connectionString, string schema = "sharedcloud")
+    public const string Schema = "sharedcloud";
+
+    public static void Configure(StoreOptions opts, string connectionString, string schema = Schema)
     {
         // Sessions leave no state on their connections, so the pool need not reset them (DISCARD
         // ALL on every checkout would also throw away the server's prepared plans).

@@ -1,10 +1,15 @@
+using FluentValidation;
+using Marten;
 using Mediator;
+using Microsoft.AspNetCore.Identity;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Accounts.Changing;
 using Sharedcloud.Es.Domain.Accounts.Deleting;
 using Sharedcloud.Es.Domain.Accounts.LoggingIn;
 using Sharedcloud.Es.Domain.Accounts.Registering;
+using Sharedcloud.Es.Domain.Common;
+using Sharedcloud.Es.Projections.Accounts;
 
 namespace Sharedcloud.Es.Api.Accounts;
 
@@ -13,11 +18,21 @@ public static class AccountEndpoints
     public static void MapAccounts(this IEndpointRouteBuilder app)
     {
         // Sign-up: the one call besides login that needs no key.
-        app.MapPost("/api/v1/users", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        app.MapPost("/api/v1/users", async (HttpContext http, IMediator mediator, IQuerySession session, TimeProvider clock,
+            CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync(http.Request, ct);
-            var id = await mediator.Send(new RegisterAccount(Guid.CreateVersion7(),
-                body.Text("username"), body.Text("email"), body.Text("password", trim: false)), ct);
+            var command = new RegisterAccount(Guid.CreateVersion7(),
+                body.Text("username"), body.Text("email"), body.Text("password", trim: false));
+            Guid id;
+            try
+            {
+                id = await mediator.Send(command, ct);
+            }
+            catch (ValidationException refused)
+            {
+                throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, caller: null, ct);
+            }
             return await Render(id, mediator, clock, StatusCodes.Status201Created, ct);
         });
 
@@ -41,11 +56,25 @@ public static class AccountEndpoints
         account.MapGet("", (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
             Render(http.AccountId(), mediator, clock, StatusCodes.Status200OK, ct));
 
-        account.MapPatch("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        account.MapPatch("", async (HttpContext http, IMediator mediator, IQuerySession session,
+            IPasswordHasher<AccountCredentials> hasher, TimeProvider clock, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync(http.Request, ct);
-            await mediator.Send(new ChangeAccount(http.AccountId(),
-                body.Text("username"), body.Text("email"), body.Text("password", trim: false)), ct);
+            var command = new ChangeAccount(http.AccountId(),
+                body.Text("username"), body.Text("email"), body.Text("password", trim: false));
+            try
+            {
+                await mediator.Send(command, ct);
+            }
+            catch (ValidationException refused)
+            {
+                throw await StoredAccountChecks.CompleteChangeAsync(refused, session, hasher, command.AccountId,
+                    command.Username, command.Email, command.Password, ct);
+            }
+            catch (DomainValidationException refused)
+            {
+                throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, command.AccountId, ct);
+            }
             return await Render(http.AccountId(), mediator, clock, StatusCodes.Status200OK, ct);
         });
 

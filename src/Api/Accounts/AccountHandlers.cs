@@ -43,34 +43,67 @@ public sealed class AccountHandlers(
     public async ValueTask<string> Handle(LogIn command, CancellationToken ct)
     {
         var account = await session.Query<AccountDetails>().FirstOrDefaultAsync(x => x.Username == command.Username.Value, ct);
-        var credentials = account is null ? null : await session.LoadAsync<AccountCredentials>(account.Id, ct);
-        var verdict = credentials is null
+        var found = account is null ? null : await session.LoadAsync<AccountCredentials>(account.Id, ct);
+        var verdict = found is null
             ? HashInVain(command.Password.Value)
-            : hasher.VerifyHashedPassword(credentials, credentials.PasswordHash, command.Password.Value);
-        if (verdict == PasswordVerificationResult.Failed)
-            throw new DomainValidationException(FieldErrors.For(FieldErrors.NonField, LogIn.InvalidCredentials));
+            : hasher.VerifyHashedPassword(found, found.PasswordHash, command.Password.Value);
+        if (verdict == PasswordVerificationResult.Failed) throw InvalidCredentials();
 
-        var id = credentials!.Id;
-        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
-            credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
-        var key = keys.KeyFor(id, credentials.KeySalt);
-        if (ApiKeys.Digest(key) != credentials.KeyDigest)
+        // Logins to one account race (a client on several machines): the write appends at the version
+        // it read and starts over on a lost race, so each gets 200 and the same key, never a 500. Each
+        // lost race means another login got through, so N racing logins need at most N attempts; logins
+        // get several of Retry's rounds before giving up with 409.
+        var id = found!.Id;
+        for (var round = 1; ; round++)
         {
-            // The server secret changed since this key was issued: the old key cannot be rebuilt.
-            key = RotateKey(credentials, session);
-            session.Events.Append(id, new AccountKeyRotated(id));
+            try
+            {
+                return await LogInOnce(id, found.PasswordHash, verdict, command, ct);
+            }
+            catch (ConflictException) when (round < LoginRounds)
+            {
+            }
         }
-        session.Store(credentials);
-        session.Events.Append(id, new AccountLoggedIn(id));
-        await session.SaveChangesAsync(ct);
-        EvictRevokedKeys();
-        return key;
     }
+
+    private const int LoginRounds = 4;
+
+    private Task<string> LogInOnce(Guid id, string verifiedHash, PasswordVerificationResult verdict, LogIn command,
+        CancellationToken ct) =>
+        Retry.OnConflict(store, async writer =>
+        {
+            var stream = await writer.Events.FetchForWriting<Account>(id, ct);
+            var credentials = await writer.LoadAsync<AccountCredentials>(id, ct);
+            if (stream.Aggregate is not { IsDeleted: false } || credentials is null) throw InvalidCredentials();
+            if (credentials.PasswordHash != verifiedHash) // changed meanwhile: judge the password again
+            {
+                verdict = hasher.VerifyHashedPassword(credentials, credentials.PasswordHash, command.Password.Value);
+                if (verdict == PasswordVerificationResult.Failed) throw InvalidCredentials();
+            }
+
+            if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+                credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
+            var key = keys.KeyFor(id, credentials.KeySalt);
+            if (ApiKeys.Digest(key) != credentials.KeyDigest)
+            {
+                // The server secret changed since this key was issued: the old key cannot be rebuilt.
+                key = RotateKey(credentials, writer);
+                stream.AppendOne(new AccountKeyRotated(id));
+            }
+            writer.Store(credentials);
+            stream.AppendOne(new AccountLoggedIn(id));
+            await writer.SaveChangesAsync(ct);
+            EvictRevokedKeys();
+            return key;
+        });
+
+    private static DomainValidationException InvalidCredentials() =>
+        new(FieldErrors.For(FieldErrors.NonField, LogIn.InvalidCredentials));
 
     public async ValueTask<Guid> Handle(ChangeAccount command, CancellationToken ct) =>
         await Retry.OnConflict(store, async writer =>
         {
-            var stream = await writer.Events.FetchForWriting<Account>(command.AccountId, ct);
+            var stream = await writer.Events.FetchForExclusiveWriting<Account>(command.AccountId, ct);
             var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
             if (stream.Aggregate is not { IsDeleted: false } state || credentials is null) throw new NotFoundException();
 
@@ -93,7 +126,7 @@ public sealed class AccountHandlers(
     public async ValueTask<Unit> Handle(DeleteAccount command, CancellationToken ct) =>
         await Retry.OnConflict(store, async writer =>
         {
-            var stream = await writer.Events.FetchForWriting<Account>(command.AccountId, ct);
+            var stream = await writer.Events.FetchForExclusiveWriting<Account>(command.AccountId, ct);
             var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
             if (stream.Aggregate is not { IsDeleted: false } state || credentials is null) throw new NotFoundException();
             var instanceIds = await writer.Query<InstanceDetails>()
@@ -133,7 +166,11 @@ public sealed class AccountHandlers(
     /// <summary>Other API processes drop the key from their caches when the transaction commits.</summary>
     private void Revoke(string digest, IDocumentSession writer)
     {
-        writer.QueueSqlCommand("select pg_notify(?, ?)", KeyCache.Channel, digest);
+        // NOTIFY, not "select pg_notify(...)": a queued command must not return a result set, or Marten
+        // reads the batch's later results (the projection upserts' revisions) out of step. NOTIFY takes no
+        // parameters; the digest is our own lowercase hex, checked before it is written into the statement.
+        if (!digest.All(char.IsAsciiHexDigitLower)) throw new InvalidOperationException("A key digest is not lowercase hex.");
+        writer.QueueSqlCommand($"notify {KeyCache.Channel}, '{digest}'");
         _revokedDigests.Add(digest);
     }
 

@@ -6,6 +6,7 @@ using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Domain.Instances.Changing;
 using Sharedcloud.Es.Domain.Instances.Deleting;
 using Sharedcloud.Es.Domain.Instances.Registering;
+using Sharedcloud.Es.Projections;
 using Sharedcloud.Es.Projections.Instances;
 
 namespace Sharedcloud.Es.Api.Instances;
@@ -37,7 +38,15 @@ public sealed class InstanceHandlers(IDocumentSession session, IDocumentStore st
 
     public async ValueTask<Guid> Handle(RegisterInstance command, CancellationToken ct)
     {
-        session.Events.StartStream<Instance>(command.InstanceId, RegisterInstance.Decide(command));
+        var registered = RegisterInstance.Decide(command);
+        // Hold the owner's account stream (shared: creates do not wait for each other) so that an
+        // account deletion, which locks it exclusively, either sees this instance or happens first.
+        await session.BeginTransactionAsync(ct);
+        var owners = await session.QueryAsync<int>(
+            $"select 1 from {MartenConfiguration.Schema}.mt_streams s join {MartenConfiguration.Schema}.mt_doc_accountdetails a on a.id = s.id where s.id = ? for share of s",
+            ct, command.AccountId);
+        if (owners.Count == 0) throw new NotFoundException();
+        session.Events.StartStream<Instance>(command.InstanceId, registered);
         await session.SaveChangesAsync(ct);
         return command.InstanceId;
     }
