@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Accounts;
+using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Gpus;
 using Sharedcloud.Es.Api.Infrastructure;
@@ -32,11 +33,13 @@ public static class ApiSetup
 
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
 
         services.AddMarten(opts => MartenConfiguration.Configure(opts, connectionString))
-            .UseLightweightSessions()
+            .BuildSessionsWith<AuditedSessions>()
             .ApplyAllDatabaseChangesOnStartup()
-            .InitializeWith(new GpuCatalogSeed());
+            .InitializeWith(new GpuCatalogSeed())
+            .InitializeWith(new AuditIndex());
 
         services.AddMediator((Mediator.MediatorOptions options) =>
         {
@@ -58,6 +61,7 @@ public static class ApiSetup
                 "API keys are derived from it.")
             .ValidateOnStart();
         services.AddSingleton<ApiKeys>();
+        services.AddSingleton<EventLog>();
         services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<KeyCache>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
@@ -75,6 +79,7 @@ public static class ApiSetup
 
     public static void UseSharedcloud(this WebApplication app)
     {
+        app.UseRequestAudit();
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseOptionalTrailingSlash();
@@ -86,5 +91,6 @@ public static class ApiSetup
         app.MapAccounts();
         app.MapGpus();
         app.MapInstances();
+        app.MapAudit();
     }
 }

@@ -34,6 +34,9 @@ public static class MartenConfiguration
 
     public const string Schema = "sharedcloud";
 
+    /// <summary>The audit feed's index on mt_events (created by the API at start-up, kept by Marten's migrations).</summary>
+    public const string OwnerIndexName = "mt_events_owner_seq";
+
     public static void Configure(StoreOptions opts, string connectionString, string schema = Schema)
     {
         // Sessions leave no state on their connections, so the pool need not reset them (DISCARD
@@ -44,6 +47,12 @@ public static class MartenConfiguration
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsInteger, Casing.SnakeCase);
 
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+        // Who, why and where, on every event: the actor's username (user_name), the request's
+        // correlation id, and headers with the actor's and the owning account's ids and the request.
+        opts.Events.MetadataConfig.UserNameEnabled = true;
+        opts.Events.MetadataConfig.CorrelationIdEnabled = true;
+        opts.Events.MetadataConfig.HeadersEnabled = true;
+        opts.Events.IgnoreIndex(OwnerIndexName);
         foreach (var (type, name) in EventNames) opts.Events.MapEventType(type, name);
 
         opts.Projections.Add<InstanceDetailsProjection>(ProjectionLifecycle.Inline);

@@ -2,6 +2,7 @@ using Marten;
 using Mediator;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
+using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Accounts;
@@ -18,7 +19,7 @@ namespace Sharedcloud.Es.Api.Accounts;
 public sealed record GetAccount(Guid AccountId) : IQuery<AccountDetails>;
 
 public sealed class AccountHandlers(
-    IDocumentSession session, IDocumentStore store, ApiKeys keys, IPasswordHasher<AccountCredentials> hasher,
+    IDocumentSession session, ISessionFactory sessions, ApiKeys keys, IPasswordHasher<AccountCredentials> hasher,
     KeyCache keyCache) :
     IQueryHandler<GetAccount, AccountDetails>,
     ICommandHandler<RegisterAccount, Guid>,
@@ -34,6 +35,7 @@ public sealed class AccountHandlers(
         var credentials = new AccountCredentials { Id = command.AccountId };
         credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
         RotateKey(credentials, session);
+        RequestAudit.StampActor(session, new Actor(command.AccountId, command.Username.Value));
         session.Events.StartStream<Account>(command.AccountId, RegisterAccount.Decide(command));
         session.Store(credentials);
         await SaveUnlessUsernameTaken(session, ct);
@@ -58,7 +60,7 @@ public sealed class AccountHandlers(
         {
             try
             {
-                return await LogInOnce(id, found.PasswordHash, verdict, command, ct);
+                return await LogInOnce(new Actor(id, account!.Username), found.PasswordHash, verdict, command, ct);
             }
             catch (ConflictException) when (round < LoginRounds)
             {
@@ -68,10 +70,12 @@ public sealed class AccountHandlers(
 
     private const int LoginRounds = 4;
 
-    private Task<string> LogInOnce(Guid id, string verifiedHash, PasswordVerificationResult verdict, LogIn command,
+    private Task<string> LogInOnce(Actor actor, string verifiedHash, PasswordVerificationResult verdict, LogIn command,
         CancellationToken ct) =>
-        Retry.OnConflict(store, async writer =>
+        Retry.OnConflict(sessions, async writer =>
         {
+            var id = actor.AccountId;
+            RequestAudit.StampActor(writer, actor);
             var stream = await writer.Events.FetchForWriting<Account>(id, ct);
             var credentials = await writer.LoadAsync<AccountCredentials>(id, ct);
             if (stream.Aggregate is not { IsDeleted: false } || credentials is null) throw InvalidCredentials();
@@ -101,7 +105,7 @@ public sealed class AccountHandlers(
         new(FieldErrors.For(FieldErrors.NonField, LogIn.InvalidCredentials));
 
     public async ValueTask<Guid> Handle(ChangeAccount command, CancellationToken ct) =>
-        await Retry.OnConflict(store, async writer =>
+        await Retry.OnConflict(sessions, async writer =>
         {
             var stream = await writer.Events.FetchForExclusiveWriting<Account>(command.AccountId, ct);
             var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
@@ -116,6 +120,8 @@ public sealed class AccountHandlers(
             if (events.OfType<AccountPasswordChanged>().Any())
                 credentials.PasswordHash = hasher.HashPassword(credentials, password.Value);
             if (events.OfType<AccountKeyRotated>().Any()) RotateKey(credentials, writer);
+            // The key stays valid, but caches hold the old username for the actor of later events.
+            else if (events.OfType<AccountUsernameChanged>().Any()) EvictEverywhere(credentials.KeyDigest, writer);
             stream.AppendMany(events);
             writer.Store(credentials);
             await SaveUnlessUsernameTaken(writer, ct);
@@ -124,7 +130,7 @@ public sealed class AccountHandlers(
         });
 
     public async ValueTask<Unit> Handle(DeleteAccount command, CancellationToken ct) =>
-        await Retry.OnConflict(store, async writer =>
+        await Retry.OnConflict(sessions, async writer =>
         {
             var stream = await writer.Events.FetchForExclusiveWriting<Account>(command.AccountId, ct);
             var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
@@ -138,7 +144,7 @@ public sealed class AccountHandlers(
             foreach (var e in instancesDeleted) writer.Events.Append(e.InstanceId, e);
             stream.AppendOne(accountDeleted);
             writer.Delete(credentials);
-            Revoke(credentials.KeyDigest, writer);
+            EvictEverywhere(credentials.KeyDigest, writer);
             await writer.SaveChangesAsync(ct);
             EvictRevokedKeys();
             return Unit.Value;
@@ -154,7 +160,7 @@ public sealed class AccountHandlers(
     /// <summary>Gives the account a new key; returns it (the database keeps only its digest).</summary>
     private string RotateKey(AccountCredentials credentials, IDocumentSession writer)
     {
-        if (credentials.KeyDigest.Length > 0) Revoke(credentials.KeyDigest, writer);
+        if (credentials.KeyDigest.Length > 0) EvictEverywhere(credentials.KeyDigest, writer);
         credentials.KeySalt = ApiKeys.NewSalt();
         var key = keys.KeyFor(credentials.Id, credentials.KeySalt);
         credentials.KeyDigest = ApiKeys.Digest(key);
@@ -163,8 +169,8 @@ public sealed class AccountHandlers(
 
     private readonly List<string> _revokedDigests = [];
 
-    /// <summary>Other API processes drop the key from their caches when the transaction commits.</summary>
-    private void Revoke(string digest, IDocumentSession writer)
+    /// <summary>Every API process drops the key from its cache when the transaction commits (revoked, or its owner renamed).</summary>
+    private void EvictEverywhere(string digest, IDocumentSession writer)
     {
         // NOTIFY, not "select pg_notify(...)": a queued command must not return a result set, or Marten
         // reads the batch's later results (the projection upserts' revisions) out of step. NOTIFY takes no

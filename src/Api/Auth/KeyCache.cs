@@ -9,40 +9,44 @@ namespace Sharedcloud.Es.Api.Auth;
 /// deleted: the writer evicts it locally before answering, and tells every other API process
 /// through PostgreSQL NOTIFY in the same transaction. While this process is not listening (at
 /// start-up, or after losing the connection) the cache is bypassed, so a missed notification can
-/// never leave a revoked key usable.
+/// never leave a revoked key usable. A username change evicts the key the same way, so the actor
+/// recorded on later events is the new name.
 /// </summary>
+/// <summary>The account a key belongs to, and its username (recorded as the actor of its changes).</summary>
+public sealed record KeyOwner(Guid AccountId, string Username);
+
 public sealed class KeyCache(NpgsqlDataSource dataSource, ILogger<KeyCache> logger) : BackgroundService
 {
     public const string Channel = "sharedcloud_key_revoked";
     private static readonly TimeSpan EntryLifetime = TimeSpan.FromMinutes(5);
     private const int MaxEntries = 100_000;
 
-    private readonly ConcurrentDictionary<string, (Guid AccountId, long ExpiresAt)> _entries = new();
+    private readonly ConcurrentDictionary<string, (KeyOwner Owner, long ExpiresAt)> _entries = new();
     private long _generation;
     private volatile bool _listening;
 
     /// <summary>Taken before a database lookup and handed back to <see cref="Remember"/>.</summary>
     public long Generation => Interlocked.Read(ref _generation);
 
-    public bool TryGet(string digest, out Guid accountId)
+    public bool TryGet(string digest, out KeyOwner owner)
     {
-        accountId = default;
+        owner = default!;
         if (!_listening || !_entries.TryGetValue(digest, out var entry)) return false;
         if (entry.ExpiresAt < Environment.TickCount64)
         {
             _entries.TryRemove(digest, out _);
             return false;
         }
-        accountId = entry.AccountId;
+        owner = entry.Owner;
         return true;
     }
 
     /// <summary>Caches a lookup unless a revocation happened since it started (it may be stale).</summary>
-    public void Remember(string digest, Guid accountId, long generation)
+    public void Remember(string digest, KeyOwner owner, long generation)
     {
         if (!_listening || generation != Generation) return;
         if (_entries.Count >= MaxEntries) _entries.Clear();
-        _entries[digest] = (accountId, Environment.TickCount64 + (long)EntryLifetime.TotalMilliseconds);
+        _entries[digest] = (owner, Environment.TickCount64 + (long)EntryLifetime.TotalMilliseconds);
     }
 
     public void Evict(string digest)

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Marten;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Projections.Accounts;
 
@@ -32,18 +33,23 @@ public sealed class TokenAuthentication(
         var key = parts[1];
         if (key.Length != 40) return AuthenticateResult.Fail(InvalidToken);
         var digest = ApiKeys.Digest(key);
-        if (!cache.TryGet(digest, out var accountId))
+        if (!cache.TryGet(digest, out var owner))
         {
             var generation = cache.Generation;
-            accountId = await session.Query<AccountCredentials>()
+            var accountId = await session.Query<AccountCredentials>()
                 .Where(x => x.KeyDigest == digest)
                 .Select(x => x.Id)
                 .FirstOrDefaultAsync(Context.RequestAborted);
-            if (accountId == Guid.Empty) return AuthenticateResult.Fail(InvalidToken);
-            cache.Remember(digest, accountId, generation);
+            var account = accountId == Guid.Empty ? null : await session.LoadAsync<AccountDetails>(accountId, Context.RequestAborted);
+            if (account is null) return AuthenticateResult.Fail(InvalidToken);
+            owner = new KeyOwner(account.Id, account.Username);
+            cache.Remember(digest, owner, generation);
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, accountId.ToString())], SchemeName);
+        var identity = new ClaimsIdentity([
+            new Claim(ClaimTypes.NameIdentifier, owner.AccountId.ToString()),
+            new Claim(ClaimTypes.Name, owner.Username),
+        ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -78,6 +84,7 @@ public static class Caller
                     return;
                 }
                 context.User = result.Principal;
+                context.Audit()!.Actor = new Actor(context.AccountId(), context.User.FindFirstValue(ClaimTypes.Name)!);
             }
             await next(context);
         });

@@ -14,11 +14,11 @@ public static class Retry
 {
     public const int MaxAttempts = 5;
 
-    public static async Task<T> OnConflict<T>(IDocumentStore store, Func<IDocumentSession, Task<T>> attempt)
+    public static async Task<T> OnConflict<T>(ISessionFactory sessions, Func<IDocumentSession, Task<T>> attempt)
     {
         for (var i = 1; ; i++)
         {
-            await using var session = store.LightweightSession();
+            await using var session = sessions.OpenSession();
             try
             {
                 return await attempt(session);

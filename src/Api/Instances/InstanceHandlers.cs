@@ -16,7 +16,7 @@ public sealed record GetInstance(Guid AccountId, Guid InstanceId) : IQuery<Insta
 /// <summary>The caller's instances, newest first.</summary>
 public sealed record ListInstances(Guid AccountId) : IQuery<IReadOnlyList<InstanceDetails>>;
 
-public sealed class InstanceHandlers(IDocumentSession session, IDocumentStore store) :
+public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory sessions) :
     IQueryHandler<GetInstance, InstanceDetails>,
     IQueryHandler<ListInstances, IReadOnlyList<InstanceDetails>>,
     ICommandHandler<RegisterInstance, Guid>,
@@ -52,7 +52,7 @@ public sealed class InstanceHandlers(IDocumentSession session, IDocumentStore st
     }
 
     public async ValueTask<Guid> Handle(ChangeInstance command, CancellationToken ct) =>
-        await Retry.OnConflict(store, async writer =>
+        await Retry.OnConflict(sessions, async writer =>
         {
             var stream = await writer.Events.FetchForExclusiveWriting<Instance>(command.InstanceId, ct);
             var events = ChangeInstance.Decide(command, stream.Aggregate);
@@ -63,7 +63,7 @@ public sealed class InstanceHandlers(IDocumentSession session, IDocumentStore st
         });
 
     public async ValueTask<Unit> Handle(DeleteInstance command, CancellationToken ct) =>
-        await Retry.OnConflict(store, async writer =>
+        await Retry.OnConflict(sessions, async writer =>
         {
             var stream = await writer.Events.FetchForExclusiveWriting<Instance>(command.InstanceId, ct);
             stream.AppendOne(DeleteInstance.Decide(command, stream.Aggregate));

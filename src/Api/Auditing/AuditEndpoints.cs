@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Mediator;
+using Microsoft.AspNetCore.Http.Extensions;
+using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Common;
+using Sharedcloud.Es.Projections;
+
+namespace Sharedcloud.Es.Api.Auditing;
+
+/// <summary>One instance's events, oldest first, for its owner (also after it was deleted).</summary>
+public sealed record GetInstanceHistory(Guid AccountId, Guid InstanceId, long SinceVersion, int Limit) : IQuery<EventPage>;
+
+/// <summary>The caller's events across their account and all their instances, newest first.</summary>
+public sealed record GetAuditFeed(EventLog.FeedFilter Filter) : IQuery<EventPage>;
+
+public sealed class AuditHandlers(EventLog log) :
+    IQueryHandler<GetInstanceHistory, EventPage>,
+    IQueryHandler<GetAuditFeed, EventPage>
+{
+    public async ValueTask<EventPage> Handle(GetInstanceHistory query, CancellationToken ct)
+    {
+        if (await log.InstanceOwnerAsync(query.InstanceId, ct) != query.AccountId) throw new NotFoundException();
+        return await log.StreamAsync(query.InstanceId, query.SinceVersion, query.Limit, ct);
+    }
+
+    public async ValueTask<EventPage> Handle(GetAuditFeed query, CancellationToken ct) =>
+        await log.FeedAsync(query.Filter, ct);
+}
+
+public static class AuditEndpoints
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public static readonly IReadOnlySet<string> EventTypes = MartenConfiguration.EventNames.Values.ToHashSet();
+
+    public static void MapAudit(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/instances/{id:guid}/events", async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
+        {
+            var query = new QueryParameters(http.Request.Query);
+            var since = query.Integer("since_version", 0, long.MaxValue) ?? 0;
+            var limit = Limit(query);
+            query.ThrowIfInvalid();
+
+            var page = await mediator.Send(new GetInstanceHistory(http.AccountId(), id, since, limit), ct);
+            if (page.HasMore)
+                NextLink(http, $"/api/v1/instances/{id}/events/", "since_version", page.Events[^1].Version);
+            return Events(page, withStream: false);
+        });
+
+        app.MapGet("/api/v1/audit", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
+        {
+            var query = new QueryParameters(http.Request.Query);
+            var filter = new EventLog.FeedFilter(
+                Owner: http.AccountId(),
+                Before: query.Integer("cursor", 1, long.MaxValue),
+                Stream: query.Uuid("instance"),
+                Types: query.Choices("type", EventTypes),
+                Since: query.Moment("since")?.Start,
+                Until: query.Moment("until")?.End,
+                Limit: Limit(query));
+            query.ThrowIfInvalid();
+
+            var page = await mediator.Send(new GetAuditFeed(filter), ct);
+            if (page.HasMore) NextLink(http, "/api/v1/audit/", "cursor", page.Events[^1].Sequence);
+            return Events(page, withStream: true);
+        });
+    }
+
+    private static int Limit(QueryParameters query) => (int)(query.Integer("limit", 1, MaxLimit) ?? DefaultLimit);
+
+    /// <summary>The same query with the cursor moved past this page: RFC 8288's <c>Link: &lt;…&gt;; rel="next"</c>.</summary>
+    private static void NextLink(HttpContext http, string path, string cursor, long position)
+    {
+        var next = new QueryBuilder(http.Request.Query
+            .Where(p => p.Key != cursor)
+            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))))
+        {
+            { cursor, position.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        var url = UriHelper.BuildAbsolute(http.Request.Scheme, http.Request.Host, http.Request.PathBase, path, next.ToQueryString());
+        http.Response.Headers.Link = $"<{url}>; rel=\"next\"";
+    }
+
+    private static IResult Events(EventPage page, bool withStream) => new EventsResult(page.Events, withStream);
+
+    private sealed class EventsResult(IReadOnlyList<EventRecord> events, bool withStream) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.ContentType = "application/json";
+            await using (var json = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions
+                         {
+                             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                         }))
+                EventLog.Write(json, events, withStream);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Sharedcloud.Es.Projections;
+
+namespace Sharedcloud.Es.Api.Auditing;
+
+/// <summary>One stored event as the audit API shows it: what happened, when, by whom, why.</summary>
+public sealed record EventRecord(
+    long Sequence, Guid StreamId, long Version, string Type, DateTimeOffset Timestamp,
+    string? UserName, string? ActorId, string? CorrelationId, string Data)
+{
+    /// <summary>"instance" or "account": the stream kind, from the event's stored name.</summary>
+    public string Stream => Type.StartsWith("instance_", StringComparison.Ordinal) ? "instance" : "account";
+}
+
+/// <summary>A page of events and whether more follow it.</summary>
+public sealed record EventPage(IReadOnlyList<EventRecord> Events, bool HasMore);
+
+/// <summary>
+/// Reads the event log straight from Marten's mt_events table: the stored JSON is passed through,
+/// and paging uses the (stream_id, version) key and the owner index, never OFFSET.
+/// </summary>
+public sealed class EventLog(NpgsqlDataSource dataSource)
+{
+    private const string Schema = MartenConfiguration.Schema;
+    private const string Columns =
+        "seq_id, stream_id, version, type, timestamp, user_name, headers ->> 'actor_id', correlation_id, data::text";
+
+    /// <summary>Index for the audit feed: an account's events, newest first (see <see cref="AuditIndex"/>).</summary>
+    public const string OwnerIndexSql =
+        $"create index if not exists {MartenConfiguration.OwnerIndexName} on {Schema}.mt_events ((headers ->> '{RequestAudit.OwnerIdHeader}'), seq_id desc)";
+
+    /// <summary>The account an instance stream belongs to, from its first event; null if there is no such instance.</summary>
+    public async Task<Guid?> InstanceOwnerAsync(Guid instanceId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"select (data ->> 'account_id')::uuid from {Schema}.mt_events " +
+            "where stream_id = $1 and version = 1 and type = 'instance_registered'");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = instanceId });
+        return await command.ExecuteScalarAsync(ct) is Guid owner ? owner : null;
+    }
+
+    public async Task<EventPage> StreamAsync(Guid streamId, long sinceVersion, int limit, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"select {Columns} from {Schema}.mt_events where stream_id = $1 and version > $2 order by version limit $3");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sinceVersion });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
+        return await ReadPageAsync(command, limit, ct);
+    }
+
+    public sealed record FeedFilter(
+        Guid Owner, long? Before, Guid? Stream, IReadOnlyList<string> Types, DateTimeOffset? Since, DateTimeOffset? Until, int Limit);
+
+    /// <summary>An account's events across all its streams, newest first.</summary>
+    public async Task<EventPage> FeedAsync(FeedFilter filter, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand();
+        var sql = new System.Text.StringBuilder(
+            $"select {Columns} from {Schema}.mt_events where headers ->> '{RequestAudit.OwnerIdHeader}' = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = filter.Owner.ToString() });
+
+        void Where(string condition, NpgsqlParameter parameter)
+        {
+            command.Parameters.Add(parameter);
+            sql.Append(" and ").Append(condition.Replace("@", "$" + command.Parameters.Count));
+        }
+
+        if (filter.Before is { } before) Where("seq_id < @", new NpgsqlParameter<long> { TypedValue = before });
+        if (filter.Stream is { } stream) Where("stream_id = @", new NpgsqlParameter<Guid> { TypedValue = stream });
+        if (filter.Types.Count > 0)
+            Where("type = any(@)", new NpgsqlParameter<string[]> { TypedValue = filter.Types.ToArray() });
+        if (filter.Since is { } since)
+            Where("timestamp >= @", new NpgsqlParameter<DateTime> { TypedValue = since.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        if (filter.Until is { } until)
+            Where("timestamp < @", new NpgsqlParameter<DateTime> { TypedValue = until.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 });
+        sql.Append(" order by seq_id desc limit $").Append(command.Parameters.Count);
+        command.CommandText = sql.ToString();
+        return await ReadPageAsync(command, filter.Limit, ct);
+    }
+
+    private static async Task<EventPage> ReadPageAsync(NpgsqlCommand command, int limit, CancellationToken ct)
+    {
+        var events = new List<EventRecord>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (events.Count == limit) return new EventPage(events, HasMore: true);
+            events.Add(new EventRecord(
+                Sequence: reader.GetInt64(0),
+                StreamId: reader.GetGuid(1),
+                Version: reader.GetInt64(2),
+                Type: reader.GetString(3),
+                Timestamp: reader.GetFieldValue<DateTimeOffset>(4),
+                UserName: reader.IsDBNull(5) ? null : reader.GetString(5),
+                ActorId: reader.IsDBNull(6) ? null : reader.GetString(6),
+                CorrelationId: reader.IsDBNull(7) ? null : reader.GetString(7),
+                Data: reader.GetString(8)));
+        }
+        return new EventPage(events, HasMore: false);
+    }
+
+    /// <summary>Writes events as the audit API's JSON array. <paramref name="withStream"/> adds stream and stream_id.</summary>
+    public static void Write(Utf8JsonWriter json, IReadOnlyList<EventRecord> events, bool withStream)
+    {
+        json.WriteStartArray();
+        foreach (var e in events)
+        {
+            json.WriteStartObject();
+            if (withStream)
+            {
+                json.WriteString("stream", e.Stream);
+                json.WriteString("stream_id", e.StreamId);
+            }
+            json.WriteNumber("version", e.Version);
+            json.WriteString("type", e.Type);
+            json.WriteString("timestamp", Infrastructure.ApiTimestamp.ToText(e.Timestamp));
+            json.WriteString("recorded_at", e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
+                System.Globalization.CultureInfo.InvariantCulture));
+            if (e.ActorId is { } actorId && e.UserName is { } username && e.UserName != RequestAudit.SystemActor)
+            {
+                json.WriteStartObject("actor");
+                json.WriteString("uuid", actorId);
+                json.WriteString("username", username);
+                json.WriteEndObject();
+            }
+            else json.WriteNull("actor");
+            if (e.CorrelationId is null) json.WriteNull("correlation_id");
+            else json.WriteString("correlation_id", e.CorrelationId);
+            json.WritePropertyName("data");
+            WriteData(json, e);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    /// <summary>The event's own fields, without the id of the stream it is on (the item already says it).</summary>
+    private static void WriteData(Utf8JsonWriter json, EventRecord e)
+    {
+        var streamKey = e.Stream == "instance" ? "instance_id" : "account_id";
+        using var data = JsonDocument.Parse(e.Data);
+        json.WriteStartObject();
+        foreach (var property in data.RootElement.EnumerateObject())
+            if (property.Name != streamKey) property.WriteTo(json);
+        json.WriteEndObject();
+    }
+}
+
+/// <summary>
+/// The audit feed's index on mt_events, which Marten does not manage: created at start-up, after
+/// Marten has migrated its own tables.
+/// </summary>
+public sealed class AuditIndex : Marten.Schema.IInitialData
+{
+    public async Task Populate(Marten.IDocumentStore store, CancellationToken cancellation)
+    {
+        await using var session = store.LightweightSession();
+        session.QueueSqlCommand(EventLog.OwnerIndexSql);
+        await session.SaveChangesAsync(cancellation);
+    }
+}
