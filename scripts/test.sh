@@ -40,6 +40,11 @@ status=0
 if [ "$test_rc" -ne 0 ]; then
   echo "dotnet test exited with $test_rc" >&2
   status=1
+  # A test host that crashed or was aborted leaves no failed test behind: count the run as one.
+  if [ "$failed" -eq 0 ]; then
+    echo "a test run ended without reporting a failure (crashed or aborted test host)" >&2
+    failed=1
+  fi
 fi
 if [ "$failed" -gt 0 ]; then status=1; fi
 if [ $(( passed + failed )) -eq 0 ]; then

@@ -119,9 +119,8 @@ public sealed class AccountHandlers(
 
             if (events.OfType<AccountPasswordChanged>().Any())
                 credentials.PasswordHash = hasher.HashPassword(credentials, password.Value);
+            // Every change rotates the key, so no cache keeps the old username for the actor of later events.
             if (events.OfType<AccountKeyRotated>().Any()) RotateKey(credentials, writer);
-            // The key stays valid, but caches hold the old username for the actor of later events.
-            else if (events.OfType<AccountUsernameChanged>().Any()) EvictEverywhere(credentials.KeyDigest, writer);
             stream.AppendMany(events);
             writer.Store(credentials);
             await SaveUnlessUsernameTaken(writer, ct);

@@ -9,8 +9,7 @@ namespace Sharedcloud.Es.Api.Auth;
 /// deleted: the writer evicts it locally before answering, and tells every other API process
 /// through PostgreSQL NOTIFY in the same transaction. While this process is not listening (at
 /// start-up, or after losing the connection) the cache is bypassed, so a missed notification can
-/// never leave a revoked key usable. A username change evicts the key the same way, so the actor
-/// recorded on later events is the new name.
+/// never leave a revoked key usable.
 /// </summary>
 /// <summary>The account a key belongs to, and its username (recorded as the actor of its changes).</summary>
 public sealed record KeyOwner(Guid AccountId, string Username);

@@ -35,7 +35,8 @@ public readonly record struct Moment(DateTimeOffset Start, DateTimeOffset End)
         text = text.Trim();
         if (Parse(text, DateOnly, out var day)) moment = new Moment(day, day.AddDays(1));
         else if (Parse(text, ToTheSecond, out var second)) moment = new Moment(second, second.AddSeconds(1));
-        else if (Parse(text, Precise, out var instant)) moment = new Moment(instant, instant.AddTicks(1));
+        // The store keeps microseconds: an exact time covers its microsecond.
+        else if (Parse(text, Precise, out var instant)) moment = new Moment(instant, instant.AddMicroseconds(1));
         else return false;
         return true;
     }
