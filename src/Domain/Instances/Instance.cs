@@ -23,11 +23,31 @@ public sealed record InstanceParallelismChanged(Guid InstanceId, int MaxNumParal
 
 public sealed record InstanceDeleted(Guid InstanceId);
 
+/// <summary>The owner (or the owner's machine) put the instance on the market: AVAILABLE.</summary>
+public sealed record InstanceStarted(Guid InstanceId);
+
+/// <summary>Taken off the market: NOT_AVAILABLE. By the owner, or by the service after a long silence.</summary>
+public sealed record InstanceStopped(Guid InstanceId);
+
+/// <summary>The machine made contact after a silence (or for the first time).</summary>
+public sealed record InstanceCameOnline(Guid InstanceId, DateTimeOffset At);
+
+/// <summary>The machine fell silent: its last contact was <paramref name="LastContact"/>.</summary>
+public sealed record InstanceWentOffline(Guid InstanceId, DateTimeOffset LastContact);
+
+public sealed record InstanceImageAdded(Guid InstanceId, Guid ImageId, string RegistryPath);
+
+public sealed record InstanceImageRemoved(Guid InstanceId, Guid ImageId, string RegistryPath);
+
 /// <summary>What decisions about an instance need to know, folded from its events.</summary>
 public sealed record Instance(
     Guid Id, Guid AccountId, string Name, InstanceType Type, Guid? GpuId, decimal AskPrice, int MaxNumParallelJobs,
-    bool IsDeleted = false)
+    bool IsDeleted = false, InstanceStatus Status = InstanceStatus.NotAvailable, bool IsOnline = false,
+    DateTimeOffset? LastContact = null)
 {
+    /// <summary>Registry paths of the images installed on the machine, in the order they were added.</summary>
+    public IReadOnlyList<string> Images { get; init; } = [];
+
     public static Instance Create(InstanceRegistered e) =>
         new(e.InstanceId, e.AccountId, e.Name, e.Type, e.GpuId, e.AskPrice, e.MaxNumParallelJobs);
 
@@ -37,6 +57,12 @@ public sealed record Instance(
     public Instance Apply(InstanceGpuChanged e) => this with { GpuId = e.GpuId };
     public Instance Apply(InstanceParallelismChanged e) => this with { MaxNumParallelJobs = e.MaxNumParallelJobs };
     public Instance Apply(InstanceDeleted e) => this with { IsDeleted = true };
+    public Instance Apply(InstanceStarted e) => this with { Status = InstanceStatus.Available };
+    public Instance Apply(InstanceStopped e) => this with { Status = InstanceStatus.NotAvailable };
+    public Instance Apply(InstanceCameOnline e) => this with { IsOnline = true, LastContact = e.At };
+    public Instance Apply(InstanceWentOffline e) => this with { IsOnline = false, LastContact = e.LastContact };
+    public Instance Apply(InstanceImageAdded e) => this with { Images = [.. Images, e.RegistryPath] };
+    public Instance Apply(InstanceImageRemoved e) => this with { Images = Images.Where(p => p != e.RegistryPath).ToList() };
 
     /// <summary>Does this instance exist for <paramref name="accountId"/>? Others' instances never do.</summary>
     public bool IsVisibleTo(Guid accountId) => !IsDeleted && AccountId == accountId;

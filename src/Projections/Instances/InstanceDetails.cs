@@ -23,6 +23,11 @@ public sealed class InstanceDetails
     public decimal AskPrice { get; set; }
     public List<string> DownloadedImages { get; set; } = [];
     public int MaxNumParallelJobs { get; set; }
+    /// <summary>
+    /// Whether the machine is in contact (between its came-online and went-offline events). Its
+    /// polls refresh <see cref="LastConnection"/> in place without an event (see the poll's SQL).
+    /// </summary>
+    public bool IsOnline { get; set; }
     /// <summary>The stream version this document reflects (Marten sets it).</summary>
     public long Version { get; set; }
 }
@@ -75,6 +80,43 @@ public sealed partial class InstanceDetailsProjection : SingleStreamProjection<I
     public void Apply(IEvent<InstanceParallelismChanged> e, InstanceDetails view)
     {
         view.MaxNumParallelJobs = e.Data.MaxNumParallelJobs;
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<InstanceStarted> e, InstanceDetails view)
+    {
+        view.Status = InstanceStatus.Available;
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<InstanceStopped> e, InstanceDetails view)
+    {
+        view.Status = InstanceStatus.NotAvailable;
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    // Presence is not an edit of the instance: updated_at stays.
+    public void Apply(InstanceCameOnline e, InstanceDetails view)
+    {
+        view.IsOnline = true;
+        view.LastConnection = e.At;
+    }
+
+    public void Apply(InstanceWentOffline e, InstanceDetails view)
+    {
+        view.IsOnline = false;
+        view.LastConnection = e.LastContact;
+    }
+
+    public void Apply(IEvent<InstanceImageAdded> e, InstanceDetails view)
+    {
+        view.DownloadedImages.Add(e.Data.RegistryPath);
+        view.UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<InstanceImageRemoved> e, InstanceDetails view)
+    {
+        view.DownloadedImages.Remove(e.Data.RegistryPath);
         view.UpdatedAt = e.Timestamp;
     }
 

@@ -17,4 +17,10 @@ public sealed partial class InstanceStateProjection : SingleStreamProjection<Ins
     public Instance Apply(InstanceGpuChanged e, Instance s) => s.Apply(e);
     public Instance Apply(InstanceParallelismChanged e, Instance s) => s.Apply(e);
     public Instance Apply(InstanceDeleted e, Instance s) => s.Apply(e);
+    public Instance Apply(InstanceStarted e, Instance s) => s.Apply(e);
+    public Instance Apply(InstanceStopped e, Instance s) => s.Apply(e);
+    public Instance Apply(InstanceCameOnline e, Instance s) => s.Apply(e);
+    public Instance Apply(InstanceWentOffline e, Instance s) => s.Apply(e);
+    public Instance Apply(InstanceImageAdded e, Instance s) => s.Apply(e);
+    public Instance Apply(InstanceImageRemoved e, Instance s) => s.Apply(e);
 }

@@ -39,6 +39,12 @@ internal static class InstanceScenario
                 InstanceGpuChanged x => state!.Apply(x),
                 InstanceParallelismChanged x => state!.Apply(x),
                 InstanceDeleted x => state!.Apply(x),
+                InstanceStarted x => state!.Apply(x),
+                InstanceStopped x => state!.Apply(x),
+                InstanceCameOnline x => state!.Apply(x),
+                InstanceWentOffline x => state!.Apply(x),
+                InstanceImageAdded x => state!.Apply(x),
+                InstanceImageRemoved x => state!.Apply(x),
                 _ => throw new ArgumentException($"Not an instance event: {e.GetType().Name}"),
             };
         }
