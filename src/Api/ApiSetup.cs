@@ -11,6 +11,9 @@ using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Gpus;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Instances;
+using Sharedcloud.Es.Api.Instances.Machine;
+using Wolverine;
+using Wolverine.Marten;
 using Sharedcloud.Es.Domain.Instances.Registering;
 using Sharedcloud.Es.Projections;
 using Sharedcloud.Es.Projections.Accounts;
@@ -39,7 +42,25 @@ public static class ApiSetup
             .BuildSessionsWith<AuditedSessions>()
             .ApplyAllDatabaseChangesOnStartup()
             .InitializeWith(new GpuCatalogSeed())
-            .InitializeWith(new AuditIndex());
+            .InitializeWith(new AuditIndex())
+            .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
+
+        // Wolverine runs the durable, scheduled background work (silence checks); requests go
+        // through the mediator. Its envelopes live in the same PostgreSQL, written in the same
+        // transactions as the events (outbox).
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.ApplicationAssembly = typeof(ApiSetup).Assembly;
+            opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(CheckSilenceHandler));
+            opts.Policies.AutoApplyTransactions();
+            opts.Policies.UseDurableLocalQueues();
+            opts.Durability.ScheduledJobPollingTime = builder.Configuration.GetValue("Presence:SchedulePollingTime", TimeSpan.FromSeconds(5));
+        });
+        services.AddOptions<PresenceOptions>()
+            .Bind(builder.Configuration.GetSection(PresenceOptions.Section))
+            .Validate(o => o.OfflineAfter > TimeSpan.Zero && o.NotAvailableAfter >= o.OfflineAfter,
+                "Presence:OfflineAfter must be positive and Presence:NotAvailableAfter at least as long.")
+            .ValidateOnStart();
 
         services.AddMediator((Mediator.MediatorOptions options) =>
         {
@@ -92,5 +113,6 @@ public static class ApiSetup
         app.MapGpus();
         app.MapInstances();
         app.MapAudit();
+        app.MapMachine();
     }
 }

@@ -55,7 +55,7 @@ public static class InstanceEndpoints
         return await Render(id, http, mediator, clock, StatusCodes.Status200OK, ct);
     }
 
-    private static async Task<IResult> Render(Guid id, HttpContext http, IMediator mediator, TimeProvider clock, int status,
+    internal static async Task<IResult> Render(Guid id, HttpContext http, IMediator mediator, TimeProvider clock, int status,
         CancellationToken ct)
     {
         var details = await mediator.Send(new GetInstance(http.AccountId(), id), ct);
