@@ -9,6 +9,7 @@ using Sharedcloud.Es.Api.Accounts;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Gpus;
 using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Api.Infrastructure.Idempotency;
 using Sharedcloud.Es.Api.Instances;
 using Sharedcloud.Es.Domain.Instances.Registering;
 using Sharedcloud.Es.Projections;
@@ -33,7 +34,11 @@ public static class ApiSetup
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         services.AddSingleton(TimeProvider.System);
 
-        services.AddMarten(opts => MartenConfiguration.Configure(opts, connectionString))
+        services.AddMarten(opts =>
+            {
+                MartenConfiguration.Configure(opts, connectionString);
+                IdempotencyStore.Configure(opts);
+            })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .InitializeWith(new GpuCatalogSeed());
@@ -69,6 +74,8 @@ public static class ApiSetup
         services.AddExceptionHandler<ErrorTable>();
         services.AddProblemDetails();
 
+        services.AddIdempotencyKeys(builder.Configuration);
+
         services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
     }
@@ -79,6 +86,10 @@ public static class ApiSetup
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseOptionalTrailingSlash();
         app.UseAuthenticationFirst();
+        app.UseIdempotencyKeys();
+        // Again inside: error bodies are part of the response that an Idempotency-Key replays.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseRouting();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
