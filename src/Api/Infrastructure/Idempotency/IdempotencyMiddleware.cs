@@ -84,7 +84,7 @@ public sealed class IdempotencyMiddleware(
         }
         if (stored is not null)
         {
-            if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, requestHash))
+            if (!stored.RequestHash.AsSpan().SequenceEqual(requestHash))
                 await ErrorTable.WriteDetail(context.Response, StatusCodes.Status422UnprocessableEntity, Reused, ct);
             else if (stored.Status is not { } status)
                 await ErrorTable.WriteDetail(context.Response, StatusCodes.Status409Conflict, ResponseLost, ct);
@@ -94,7 +94,9 @@ public sealed class IdempotencyMiddleware(
         }
 
         var claim = new IdempotencyClaim(accountId, key, requestHash);
-        var body = await RunCapturingAsync(context, claim);
+        using var buffer = new MemoryStream();
+        await RunCapturingAsync(context, claim, buffer);
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
 
         var response = context.Response;
         if (IsFinal(response.StatusCode))
@@ -121,10 +123,9 @@ public sealed class IdempotencyMiddleware(
     }
 
     /// <summary>Runs the rest of the pipeline under the claim, with the response body written to a buffer.</summary>
-    private async Task<ReadOnlyMemory<byte>> RunCapturingAsync(HttpContext context, IdempotencyClaim claim)
+    private async Task RunCapturingAsync(HttpContext context, IdempotencyClaim claim, MemoryStream buffer)
     {
         var original = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        using var buffer = new MemoryStream();
         var capture = new StreamResponseBodyFeature(buffer, original);
         context.Features.Set<IHttpResponseBodyFeature>(capture);
         IdempotencyClaim.Current = claim;
@@ -138,7 +139,6 @@ public sealed class IdempotencyMiddleware(
             IdempotencyClaim.Current = null;
             context.Features.Set(original);
         }
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     private static async Task ReplayAsync(HttpResponse response, int status, StoredRequest stored, CancellationToken ct)

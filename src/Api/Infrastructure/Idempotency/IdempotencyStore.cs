@@ -3,7 +3,6 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 using Sharedcloud.Es.Projections;
-using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
 
 namespace Sharedcloud.Es.Api.Infrastructure.Idempotency;
