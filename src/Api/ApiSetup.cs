@@ -10,6 +10,7 @@ using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Gpus;
 using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Api.Infrastructure.Idempotency;
 using Sharedcloud.Es.Api.Instances;
 using Sharedcloud.Es.Api.Instances.Machine;
 using Wolverine;
@@ -38,7 +39,11 @@ public static class ApiSetup
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
 
-        services.AddMarten(opts => MartenConfiguration.Configure(opts, connectionString))
+        services.AddMarten(opts =>
+            {
+                MartenConfiguration.Configure(opts, connectionString);
+                IdempotencyStore.Configure(opts);
+            })
             .BuildSessionsWith<AuditedSessions>()
             .ApplyAllDatabaseChangesOnStartup()
             .InitializeWith(new GpuCatalogSeed())
@@ -94,6 +99,8 @@ public static class ApiSetup
         services.AddExceptionHandler<ErrorTable>();
         services.AddProblemDetails();
 
+        services.AddIdempotencyKeys(builder.Configuration);
+
         services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
     }
@@ -105,6 +112,10 @@ public static class ApiSetup
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseOptionalTrailingSlash();
         app.UseAuthenticationFirst();
+        app.UseIdempotencyKeys();
+        // Again inside: error bodies are part of the response that an Idempotency-Key replays.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseRouting();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
