@@ -25,12 +25,15 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _connectionString = await TestPostgres.CreateDatabaseAsync("api");
+        _connectionString = await ProvideDatabaseAsync();
         UseKestrel(0);
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
         _address = new Uri(addresses.Addresses.First());
     }
+
+    /// <summary>The database this host runs on: a fresh one, unless a derived factory shares another's.</summary>
+    protected virtual Task<string> ProvideDatabaseAsync() => TestPostgres.CreateDatabaseAsync("api");
 
     /// <summary>A plain HttpClient over real HTTP to the API (no in-memory test server).</summary>
     public HttpClient NewHttpClient() => new() { BaseAddress = Address };

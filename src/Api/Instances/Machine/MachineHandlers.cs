@@ -1,5 +1,6 @@
 using Marten;
 using Mediator;
+using Npgsql;
 using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Common;
@@ -15,7 +16,8 @@ namespace Sharedcloud.Es.Api.Instances.Machine;
 /// <summary>A poll of the provider's machine (GET get-jobs) at <paramref name="At"/>.</summary>
 public sealed record RecordContact(Guid InstanceId, Guid AccountId, DateTimeOffset At) : ICommand;
 
-public sealed class MachineHandlers(ISessionFactory sessions, IMartenOutbox outbox, IOptions<PresenceOptions> presence) :
+public sealed class MachineHandlers(
+    ISessionFactory sessions, NpgsqlDataSource dataSource, IMartenOutbox outbox, IOptions<PresenceOptions> presence) :
     ICommandHandler<StartInstance, Guid>,
     ICommandHandler<StopInstance, Guid>,
     ICommandHandler<AddImage, Guid>,
@@ -55,10 +57,12 @@ public sealed class MachineHandlers(ISessionFactory sessions, IMartenOutbox outb
     /// </summary>
     public async ValueTask<Unit> Handle(RecordContact command, CancellationToken ct)
     {
-        await using (var session = sessions.OpenSession())
+        await using (var refresh = dataSource.CreateCommand(RefreshSql))
         {
-            var online = await session.QueryAsync<bool>(RefreshSql, ct, command.InstanceId, command.At.ToString("O"), command.AccountId);
-            if (online is [true]) return Unit.Value;
+            refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.InstanceId });
+            refresh.Parameters.Add(new NpgsqlParameter<string> { TypedValue = command.At.ToString("O") });
+            refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.AccountId });
+            if (await refresh.ExecuteScalarAsync(ct) is true) return Unit.Value;
         }
 
         return await Retry.OnConflict(sessions, async writer =>
@@ -82,9 +86,9 @@ public sealed class MachineHandlers(ISessionFactory sessions, IMartenOutbox outb
     private const string Schema = MartenConfiguration.Schema;
 
     private const string RefreshSql =
-        $"with s as (select id from {Schema}.mt_streams where id = ? for share) " +
-        $"update {Schema}.mt_doc_instancedetails d set data = jsonb_set(d.data, '{{last_connection}}', to_jsonb(?::text)) " +
-        "from s where d.id = s.id and d.account__id = ? returning (d.data ->> 'is_online')::boolean";
+        $"with s as (select id from {Schema}.mt_streams where id = $1 for share) " +
+        $"update {Schema}.mt_doc_instancedetails d set data = jsonb_set(d.data, '{{last_connection}}', to_jsonb($2::text)) " +
+        "from s where d.id = s.id and d.account__id = $3 returning (d.data ->> 'is_online')::boolean";
 
     private const string RefreshOnlySql =
         $"update {Schema}.mt_doc_instancedetails set data = jsonb_set(data, '{{last_connection}}', to_jsonb(?::text)) where id = ?";
