@@ -59,7 +59,9 @@ public static class ApiSetup
             opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(CheckSilenceHandler));
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
-            opts.Durability.ScheduledJobPollingTime = builder.Configuration.GetValue("Presence:SchedulePollingTime", TimeSpan.FromSeconds(5));
+            // Timings of Wolverine's durability agent (scheduled-message polling, recovery of a
+            // stopped node's messages) are Wolverine's defaults unless set under Wolverine:Durability.
+            builder.Configuration.GetSection("Wolverine:Durability").Bind(opts.Durability);
         });
         services.AddOptions<PresenceOptions>()
             .Bind(builder.Configuration.GetSection(PresenceOptions.Section))

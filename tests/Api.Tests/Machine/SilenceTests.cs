@@ -18,7 +18,13 @@ public class ShortSilenceApiFactory : ApiFactory
         base.ConfigureWebHost(builder);
         builder.UseSetting("Presence:OfflineAfter", "00:00:01");
         builder.UseSetting("Presence:NotAvailableAfter", "00:00:02");
-        builder.UseSetting("Presence:SchedulePollingTime", "00:00:00.5");
+        foreach (var timing in new[]
+                 {
+                     "ScheduledJobFirstExecution", "ScheduledJobPollingTime", "FirstNodeReassignmentExecution",
+                     "NodeReassignmentPollingTime", "OrphanedMessageSweepPollingTime", "FirstHealthCheckExecution",
+                     "HealthCheckPollingTime",
+                 })
+            builder.UseSetting($"Wolverine:Durability:{timing}", "00:00:00.5");
     }
 }
 
