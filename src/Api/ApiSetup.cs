@@ -13,6 +13,7 @@ using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Infrastructure.Idempotency;
 using Sharedcloud.Es.Api.Instances;
 using Sharedcloud.Es.Api.Instances.Machine;
+using Sharedcloud.Es.Api.Marketplace;
 using Wolverine;
 using Wolverine.Marten;
 using Sharedcloud.Es.Domain.Instances.Registering;
@@ -47,6 +48,7 @@ public static class ApiSetup
             .BuildSessionsWith<AuditedSessions>()
             .ApplyAllDatabaseChangesOnStartup()
             .InitializeWith(new GpuCatalogSeed())
+            .InitializeWith(new ImageCatalogSeed())
             .InitializeWith(new AuditIndex())
             .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
 
@@ -127,5 +129,7 @@ public static class ApiSetup
         app.MapInstances();
         app.MapAudit();
         app.MapMachine();
+        app.MapImages();
+        app.MapOffers();
     }
 }

@@ -6,6 +6,7 @@ using Sharedcloud.Es.Domain.Accounts;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections.Accounts;
 using Sharedcloud.Es.Projections.Gpus;
+using Sharedcloud.Es.Projections.Images;
 using Sharedcloud.Es.Projections.Instances;
 using Weasel.Core;
 
@@ -73,5 +74,6 @@ public static class MartenConfiguration
         opts.Schema.For<AccountDetails>().UniqueIndex(x => x.Username);
         opts.Schema.For<AccountCredentials>().UniqueIndex(x => x.KeyDigest);
         opts.Schema.For<GpuDocument>();
+        opts.Schema.For<ImageDocument>();
     }
 }

@@ -2,7 +2,10 @@ using JasperFx.Core;
 using Marten;
 using Marten.Schema;
 using Mediator;
+using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Api.Instances.Machine;
+using Sharedcloud.Es.Api.Marketplace;
 using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Gpus;
 using Sharedcloud.Es.Domain.Instances;
@@ -18,14 +21,16 @@ public sealed record GpuResponse(
 /// <summary>The catalog, most CUDA cores first (production's order).</summary>
 public sealed record ListGpus : IQuery<IReadOnlyList<(GpuDocument Gpu, bool IsAvailable)>>;
 
-public sealed class GpuHandlers(IQuerySession session) : IQueryHandler<ListGpus, IReadOnlyList<(GpuDocument, bool)>>
+public sealed class GpuHandlers(IQuerySession session, TimeProvider clock, IOptions<PresenceOptions> presence)
+    : IQueryHandler<ListGpus, IReadOnlyList<(GpuDocument, bool)>>
 {
     public async ValueTask<IReadOnlyList<(GpuDocument, bool)>> Handle(ListGpus query, CancellationToken ct)
     {
         var gpus = await session.Query<GpuDocument>().OrderByDescending(x => x.CudaCores).ToListAsync(ct);
-        // A GPU is available while at least one AVAILABLE instance has it.
+        // A GPU is available while at least one instance on the market (AVAILABLE and online) has it.
         var available = (await session.Query<InstanceDetails>()
-            .Where(x => x.Status == InstanceStatus.Available && x.GpuId != null)
+            .OnTheMarket(clock.GetUtcNow(), presence.Value)
+            .Where(x => x.GpuId != null)
             .Select(x => x.GpuId!.Value)
             .ToListAsync(ct)).ToHashSet();
         return gpus.Select(g => (g, available.Contains(g.Id))).ToList();

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Sharedcloud.Es.Api.Accounts;
 using Sharedcloud.Es.Api.Gpus;
 using Sharedcloud.Es.Api.Instances;
+using Sharedcloud.Es.Api.Marketplace;
 
 namespace Sharedcloud.Es.Api.Infrastructure;
 
@@ -21,6 +22,9 @@ namespace Sharedcloud.Es.Api.Infrastructure;
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(GpuResponse))]
 [JsonSerializable(typeof(List<GpuResponse>))]
+[JsonSerializable(typeof(ImageResponse))]
+[JsonSerializable(typeof(List<ImageResponse>))]
+[JsonSerializable(typeof(List<OfferResponse>))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(Dictionary<string, List<string>>))]
 public sealed partial class ApiJson : JsonSerializerContext

@@ -34,6 +34,25 @@ public sealed class QueryParameters(IQueryCollection query)
         return null;
     }
 
+    public decimal? Decimal(string name)
+    {
+        if (Single(name) is not { } text) return null;
+        if (decimal.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign | System.Globalization.NumberStyles.AllowDecimalPoint,
+                System.Globalization.CultureInfo.InvariantCulture, out var value))
+            return value;
+        _errors.Add(name, Messages.InvalidNumber);
+        return null;
+    }
+
+    /// <summary>A parameter whose value must be one of <paramref name="choices"/>' keys (case-insensitive).</summary>
+    public T? Choice<T>(string name, IReadOnlyDictionary<string, T> choices) where T : struct
+    {
+        if (Single(name) is not { } text) return null;
+        if (choices.TryGetValue(text.Trim().ToLowerInvariant(), out var value)) return value;
+        _errors.Add(name, Messages.InvalidChoice(text));
+        return null;
+    }
+
     public Moment? Moment(string name)
     {
         if (Single(name) is not { } text) return null;

@@ -1,0 +1,73 @@
+using Marten;
+using Mediator;
+using Microsoft.Extensions.Options;
+using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Api.Instances.Machine;
+using Sharedcloud.Es.Domain.Gpus;
+using Sharedcloud.Es.Domain.Instances;
+using Sharedcloud.Es.Projections.Instances;
+
+namespace Sharedcloud.Es.Api.Marketplace;
+
+/// <summary>An offer on the marketplace: no owner, no uuid. Fields in production's order.</summary>
+public sealed record OfferResponse(
+    string Name, InstanceType Type, string GpuName, int? CudaCores, decimal AskPrice, DateTimeOffset? LastConnection,
+    DateTimeOffset CurrentServerTime);
+
+public sealed record ListOffers(InstanceType? Type, Guid? Gpu, decimal? MaxPrice, DateTimeOffset Now) : IQuery<IReadOnlyList<InstanceDetails>>;
+
+public static class Market
+{
+    /// <summary>
+    /// On the market: AVAILABLE and online. Online is the machine's came-online/went-offline state,
+    /// and its last contact within the window, so a silence check that runs late (every API process
+    /// down, say) cannot leave a silent machine on offer.
+    /// </summary>
+    public static IQueryable<InstanceDetails> OnTheMarket(this IQueryable<InstanceDetails> instances, DateTimeOffset now,
+        PresenceOptions presence)
+    {
+        var contactSince = now - presence.OfflineAfter;
+        return instances.Where(x => x.Status == InstanceStatus.Available && x.IsOnline && x.LastConnection >= contactSince);
+    }
+}
+
+public sealed class OfferHandlers(IQuerySession session, IOptions<PresenceOptions> presence) :
+    IQueryHandler<ListOffers, IReadOnlyList<InstanceDetails>>
+{
+    public async ValueTask<IReadOnlyList<InstanceDetails>> Handle(ListOffers query, CancellationToken ct)
+    {
+        var offers = session.Query<InstanceDetails>().OnTheMarket(query.Now, presence.Value);
+        if (query.Type is { } type) offers = offers.Where(x => x.Type == type);
+        if (query.Gpu is { } gpu) offers = offers.Where(x => x.GpuId == gpu);
+        if (query.MaxPrice is { } max) offers = offers.Where(x => x.AskPrice <= max);
+        return await offers.OrderBy(x => x.AskPrice).ThenBy(x => x.CreatedAt).ToListAsync(ct);
+    }
+}
+
+public static class OfferEndpoints
+{
+    private static readonly Dictionary<string, InstanceType> Types = new()
+    {
+        ["1"] = InstanceType.Cpu, ["cpu"] = InstanceType.Cpu, ["2"] = InstanceType.Gpu, ["gpu"] = InstanceType.Gpu,
+    };
+
+    public static void MapOffers(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/offers", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var query = new QueryParameters(http.Request.Query);
+            var type = query.Choice("type", Types);
+            var gpu = query.Uuid("gpu");
+            var maxPrice = query.Decimal("max_price");
+            query.ThrowIfInvalid();
+
+            var now = clock.GetUtcNow();
+            var offers = await mediator.Send(new ListOffers(type, gpu, maxPrice, now), ct);
+            return ApiResults.Ok(offers.Select(o =>
+            {
+                var model = o.GpuId is { } id ? GpuCatalog.Find(id) : null;
+                return new OfferResponse(o.Name, o.Type, model?.Name ?? "n/a", model?.CudaCores, o.AskPrice, o.LastConnection, now);
+            }).ToList(), ApiJson.Api.ListOfferResponse);
+        });
+    }
+}
