@@ -28,6 +28,9 @@ public sealed record Instance(
     Guid Id, Guid AccountId, string Name, InstanceType Type, Guid? GpuId, decimal AskPrice, int MaxNumParallelJobs,
     bool IsDeleted = false)
 {
+    /// <summary>What a client calls it, in messages about the object as a whole.</summary>
+    public const string Kind = "instance";
+
     public static Instance Create(InstanceRegistered e) =>
         new(e.InstanceId, e.AccountId, e.Name, e.Type, e.GpuId, e.AskPrice, e.MaxNumParallelJobs);
 

@@ -23,7 +23,10 @@ public sealed class InstanceDetails
     public decimal AskPrice { get; set; }
     public List<string> DownloadedImages { get; set; } = [];
     public int MaxNumParallelJobs { get; set; }
-    /// <summary>The stream version this document reflects (Marten sets it).</summary>
+    /// <summary>
+    /// The stream version this document reflects (Marten sets it; the instance's ETag). Every instance
+    /// event has a method in the projection below, so it follows the stream.
+    /// </summary>
     public long Version { get; set; }
 }
 
