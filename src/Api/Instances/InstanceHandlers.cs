@@ -47,8 +47,8 @@ public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory s
             : await session.Events.AggregateStreamAsync<InstanceDetails>(query.InstanceId,
                 timestamp: LastStoredInstantBefore(query.Before!.Value), token: ct);
         // Asked for a version past the end, Marten folds the whole stream: that version does not exist.
-        // Another account's instance does not exist for the caller either; nor does another kind of stream
-        // (it folds into a document without an owner).
+        // Another account's instance does not exist for the caller either, nor does a stream of another
+        // kind (an account's uuid): it has no instance_registered, so no owner.
         if (details is null || details.AccountId != query.AccountId || (query.Version is { } v && details.Version != v))
             throw new NotFoundException();
         return details;
