@@ -44,7 +44,8 @@ public static class MartenConfiguration
     /// <summary>The audit feed's index on mt_events (created by the API at start-up, kept by Marten's migrations).</summary>
     public const string OwnerIndexName = "mt_events_owner_seq";
 
-    public static void Configure(StoreOptions opts, string connectionString, string schema = Schema)
+    /// <param name="clock">Where event timestamps come from (the system clock unless given).</param>
+    public static void Configure(StoreOptions opts, string connectionString, string schema = Schema, TimeProvider? clock = null)
     {
         // Sessions leave no state on their connections, so the pool need not reset them (DISCARD
         // ALL on every checkout would also throw away the server's prepared plans).
@@ -54,6 +55,13 @@ public static class MartenConfiguration
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsInteger, Casing.SnakeCase);
 
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+        // Marten 9's default append mode (QuickWithServerTimestamps), despite its name, stamps events
+        // with Events.TimeProvider in .NET, while the writer holds the stream's lock: times follow the
+        // versions, and inline projections see the stamp that is stored. (Quick stamps them with the
+        // server's now(), the start of the transaction: a writer that queued on the lock got a time before
+        // its predecessor's, and the inline documents did not get the stored time at all.)
+        opts.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+        opts.Events.TimeProvider = new EventClock(clock ?? TimeProvider.System);
         // Who, why and where, on every event: the actor's username (user_name), the request's
         // correlation id, and headers with the actor's and the owning account's ids and the request.
         opts.Events.MetadataConfig.UserNameEnabled = true;

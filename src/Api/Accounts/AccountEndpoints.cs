@@ -4,6 +4,7 @@ using Mediator;
 using Microsoft.AspNetCore.Identity;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Accounts;
 using Sharedcloud.Es.Domain.Accounts.Changing;
 using Sharedcloud.Es.Domain.Accounts.Deleting;
 using Sharedcloud.Es.Domain.Accounts.LoggingIn;
@@ -33,7 +34,7 @@ public static class AccountEndpoints
             {
                 throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, caller: null, ct);
             }
-            return await Render(id, mediator, clock, StatusCodes.Status201Created, ct);
+            return await Render(id, http, mediator, clock, StatusCodes.Status201Created, ct);
         });
 
         app.MapPost("/api/v1/api-token-auth", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
@@ -53,15 +54,26 @@ public static class AccountEndpoints
 
         var account = app.MapGroup("/api/v1/users/account");
 
-        account.MapGet("", (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
-            Render(http.AccountId(), mediator, clock, StatusCodes.Status200OK, ct));
+        account.MapGet("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var details = await mediator.Send(new GetAccount(http.AccountId()), ct);
+            return Preconditions.IfNoneMatch(http.Request, details.Version)
+                ? Preconditions.NotModified(http.Response, details.Version)
+                : Respond(details, http, clock, StatusCodes.Status200OK);
+        });
 
         account.MapPatch("", async (HttpContext http, IMediator mediator, IQuerySession session,
             IPasswordHasher<AccountCredentials> hasher, TimeProvider clock, CancellationToken ct) =>
         {
+            // RFC 9110: a stale If-Match is 412 before the content is judged. The command checks it again
+            // under the stream's lock, where it counts.
+            var expected = Preconditions.IfMatch(http.Request);
+            var current = await mediator.Send(new GetAccount(http.AccountId()), ct);
+            expected.ThrowIfNotMetBy(Account.Kind, current.Version);
+
             var body = await RequestBody.ReadAsync(http.Request, ct);
             var command = new ChangeAccount(http.AccountId(),
-                body.Text("username"), body.Text("email"), body.Text("password", trim: false));
+                body.Text("username"), body.Text("email"), body.Text("password", trim: false), expected);
             try
             {
                 await mediator.Send(command, ct);
@@ -75,19 +87,24 @@ public static class AccountEndpoints
             {
                 throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, command.AccountId, ct);
             }
-            return await Render(http.AccountId(), mediator, clock, StatusCodes.Status200OK, ct);
+            return await Render(http.AccountId(), http, mediator, clock, StatusCodes.Status200OK, ct);
         });
 
         account.MapDelete("", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
-            await mediator.Send(new DeleteAccount(http.AccountId()), ct);
+            await mediator.Send(new DeleteAccount(http.AccountId(), Preconditions.IfMatch(http.Request)), ct);
             return Results.NoContent();
         });
     }
 
-    private static async Task<IResult> Render(Guid id, IMediator mediator, TimeProvider clock, int status, CancellationToken ct)
+    private static async Task<IResult> Render(Guid id, HttpContext http, IMediator mediator, TimeProvider clock, int status,
+        CancellationToken ct) =>
+        Respond(await mediator.Send(new GetAccount(id), ct), http, clock, status);
+
+    /// <summary>The account, with its stream version as the entity tag.</summary>
+    private static IResult Respond(AccountDetails details, HttpContext http, TimeProvider clock, int status)
     {
-        var details = await mediator.Send(new GetAccount(id), ct);
+        http.Response.SetETag(details.Version);
         return Results.Json(AccountResponse.From(details, clock.GetUtcNow()), ApiJson.Api.AccountResponse,
             statusCode: status);
     }

@@ -114,7 +114,7 @@ public sealed class AccountHandlers(
             var password = command.Password;
             var passwordIsCurrent = password.IsPresent &&
                 hasher.VerifyHashedPassword(credentials, credentials.PasswordHash, password.Value) != PasswordVerificationResult.Failed;
-            var events = ChangeAccount.Decide(command, state, passwordIsCurrent);
+            var events = ChangeAccount.Decide(command, state, stream.StartingVersion ?? 0, passwordIsCurrent);
             if (events.Count == 0) return command.AccountId;
 
             if (events.OfType<AccountPasswordChanged>().Any())
@@ -139,7 +139,7 @@ public sealed class AccountHandlers(
                 .Select(x => x.Id)
                 .ToListAsync(ct);
 
-            var (accountDeleted, instancesDeleted) = DeleteAccount.Decide(state, instanceIds);
+            var (accountDeleted, instancesDeleted) = DeleteAccount.Decide(command, state, stream.StartingVersion ?? 0, instanceIds);
             foreach (var e in instancesDeleted) writer.Events.Append(e.InstanceId, e);
             stream.AppendOne(accountDeleted);
             writer.Delete(credentials);

@@ -27,6 +27,9 @@ public sealed class ErrorTable(ILogger<ErrorTable> logger) : IExceptionHandler
             case NotFoundException:
                 await WriteDetail(response, StatusCodes.Status404NotFound, "Not found.", ct);
                 break;
+            case PreconditionFailedException e:
+                await WriteDetail(response, StatusCodes.Status412PreconditionFailed, e.Message, ct);
+                break;
             case BadRequestException e:
                 await WriteDetail(response, StatusCodes.Status400BadRequest, e.Message, ct);
                 break;

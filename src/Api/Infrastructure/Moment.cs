@@ -33,13 +33,17 @@ public readonly record struct Moment(DateTimeOffset Start, DateTimeOffset End)
         moment = default;
         if (string.IsNullOrWhiteSpace(text) || text.Length > 40) return false;
         text = text.Trim();
-        if (Parse(text, DateOnly, out var day)) moment = new Moment(day, day.AddDays(1));
-        else if (Parse(text, ToTheSecond, out var second)) moment = new Moment(second, second.AddSeconds(1));
+        if (Parse(text, DateOnly, out var day)) moment = new Moment(day, Later(day, TimeSpan.FromDays(1)));
+        else if (Parse(text, ToTheSecond, out var second)) moment = new Moment(second, Later(second, TimeSpan.FromSeconds(1)));
         // The store keeps microseconds: an exact time covers its microsecond.
-        else if (Parse(text, Precise, out var instant)) moment = new Moment(instant, instant.AddMicroseconds(1));
+        else if (Parse(text, Precise, out var instant)) moment = new Moment(instant, Later(instant, TimeSpan.FromMicroseconds(1)));
         else return false;
         return true;
     }
+
+    /// <summary>The end of a span; the last day of year 9999 ends at the last representable instant instead of throwing.</summary>
+    private static DateTimeOffset Later(DateTimeOffset start, TimeSpan length) =>
+        start <= DateTimeOffset.MaxValue - length ? start + length : DateTimeOffset.MaxValue;
 
     private static bool Parse(string text, string[] formats, out DateTimeOffset value) =>
         DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, Utc, out value);

@@ -1,15 +1,19 @@
 using Mediator;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Domain.Instances.Changing;
 using Sharedcloud.Es.Domain.Instances.Deleting;
 using Sharedcloud.Es.Domain.Instances.Registering;
+using Sharedcloud.Es.Projections.Instances;
 
 namespace Sharedcloud.Es.Api.Instances;
 
 public static class InstanceEndpoints
 {
+    public const string VersionOrAt = "Give either version or at, not both.";
+
     public static void MapInstances(this IEndpointRouteBuilder app)
     {
         var instances = app.MapGroup("/api/v1/instances");
@@ -21,8 +25,16 @@ public static class InstanceEndpoints
             return ApiResults.Ok(list.Select(d => InstanceResponse.From(d, now)).ToList(), ApiJson.Api.ListInstanceResponse);
         });
 
-        instances.MapGet("{id:guid}", (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
-            Render(id, http, mediator, clock, StatusCodes.Status200OK, ct));
+        // As it is, or with ?version=N or ?at=<time> as it was then (time travel).
+        instances.MapGet("{id:guid}", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var details = PastQuery(id, http) is { } past
+                ? await mediator.Send(past, ct)
+                : await mediator.Send(new GetInstance(http.AccountId(), id), ct);
+            return Preconditions.IfNoneMatch(http.Request, details.Version)
+                ? Preconditions.NotModified(http.Response, details.Version)
+                : Respond(details, http, clock, StatusCodes.Status200OK);
+        });
 
         instances.MapPost("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
@@ -39,7 +51,7 @@ public static class InstanceEndpoints
 
         instances.MapDelete("{id:guid}", async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
-            await mediator.Send(new DeleteInstance(id, http.AccountId()), ct);
+            await mediator.Send(new DeleteInstance(id, http.AccountId(), Preconditions.IfMatch(http.Request)), ct);
             return Results.NoContent();
         });
     }
@@ -47,18 +59,49 @@ public static class InstanceEndpoints
     private static async Task<IResult> Change(Guid id, bool replace, HttpContext http, IMediator mediator, TimeProvider clock,
         CancellationToken ct)
     {
-        // As DRF (get_object before the serializer): an instance that does not exist for the caller
-        // is 404 whatever the body holds, never 400. The command checks again against its own read.
-        await mediator.Send(new GetInstance(http.AccountId(), id), ct);
+        var expected = await CheckPreconditionsAsync(id, http, mediator, ct);
         var fields = ReadFields(await RequestBody.ReadAsync(http.Request, ct));
-        await mediator.Send(new ChangeInstance(id, http.AccountId(), replace, fields), ct);
+        await mediator.Send(new ChangeInstance(id, http.AccountId(), replace, fields, expected), ct);
         return await Render(id, http, mediator, clock, StatusCodes.Status200OK, ct);
     }
 
-    internal static async Task<IResult> Render(Guid id, HttpContext http, IMediator mediator, TimeProvider clock, int status,
+    /// <summary>
+    /// What a write to one instance checks before it reads its body: an instance that does not exist for
+    /// the caller is 404 (as DRF's get_object before the serializer), then a stale If-Match is 412 (RFC
+    /// 9110: preconditions before the content), whatever the body holds. Returns the If-Match for the
+    /// command, whose decision checks both again under the stream's lock, where it counts.
+    /// </summary>
+    internal static async Task<ExpectedVersion?> CheckPreconditionsAsync(Guid id, HttpContext http, IMediator mediator,
         CancellationToken ct)
     {
-        var details = await mediator.Send(new GetInstance(http.AccountId(), id), ct);
+        var expected = Preconditions.IfMatch(http.Request);
+        var current = await mediator.Send(new GetInstance(http.AccountId(), id), ct);
+        expected.ThrowIfNotMetBy(Instance.Kind, current.Version);
+        return expected;
+    }
+
+    /// <summary>The time-travel query, when the request has ?version= or ?at=; bad values are 400.</summary>
+    private static GetPastInstance? PastQuery(Guid id, HttpContext http)
+    {
+        var query = http.Request.Query;
+        if (!query.ContainsKey("version") && !query.ContainsKey("at")) return null;
+        var parameters = new QueryParameters(query);
+        var version = parameters.Integer("version", 1, long.MaxValue);
+        var at = parameters.Moment("at");
+        parameters.ThrowIfInvalid();
+        if (version is not null && at is not null)
+            throw new DomainValidationException(FieldErrors.For(FieldErrors.NonField, VersionOrAt));
+        return new GetPastInstance(http.AccountId(), id, version, at?.End);
+    }
+
+    internal static async Task<IResult> Render(Guid id, HttpContext http, IMediator mediator, TimeProvider clock, int status,
+        CancellationToken ct) =>
+        Respond(await mediator.Send(new GetInstance(http.AccountId(), id), ct), http, clock, status);
+
+    /// <summary>One instance, with its version as the entity tag.</summary>
+    private static IResult Respond(InstanceDetails details, HttpContext http, TimeProvider clock, int status)
+    {
+        http.Response.SetETag(details.Version);
         return Results.Json(InstanceResponse.From(details, clock.GetUtcNow()), ApiJson.Api.InstanceResponse,
             statusCode: status);
     }

@@ -13,11 +13,19 @@ namespace Sharedcloud.Es.Api.Instances;
 
 public sealed record GetInstance(Guid AccountId, Guid InstanceId) : IQuery<InstanceDetails>;
 
+/// <summary>
+/// One of the caller's instances as it was at stream version <paramref name="Version"/>, or with the
+/// events recorded before <paramref name="Before"/> (time travel; also for deleted instances).
+/// </summary>
+public sealed record GetPastInstance(Guid AccountId, Guid InstanceId, long? Version, DateTimeOffset? Before)
+    : IQuery<InstanceDetails>;
+
 /// <summary>The caller's instances, newest first.</summary>
 public sealed record ListInstances(Guid AccountId) : IQuery<IReadOnlyList<InstanceDetails>>;
 
 public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory sessions) :
     IQueryHandler<GetInstance, InstanceDetails>,
+    IQueryHandler<GetPastInstance, InstanceDetails>,
     IQueryHandler<ListInstances, IReadOnlyList<InstanceDetails>>,
     ICommandHandler<RegisterInstance, Guid>,
     ICommandHandler<ChangeInstance, Guid>,
@@ -29,6 +37,29 @@ public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory s
         // Another account's instance does not exist for the caller: 404, never 403.
         return details is not null && details.AccountId == query.AccountId ? details : throw new NotFoundException();
     }
+
+    public async ValueTask<InstanceDetails> Handle(GetPastInstance query, CancellationToken ct)
+    {
+        // Live aggregation through the same InstanceDetailsProjection as the stored read model (ShouldDelete
+        // included: nothing at or after the deletion), from the stored events and their stored times.
+        var details = query.Version is { } version
+            ? await session.Events.AggregateStreamAsync<InstanceDetails>(query.InstanceId, version: version, token: ct)
+            : await session.Events.AggregateStreamAsync<InstanceDetails>(query.InstanceId,
+                timestamp: LastStoredInstantBefore(query.Before!.Value), token: ct);
+        // Asked for a version past the end, Marten folds the whole stream: that version does not exist.
+        // Another account's instance does not exist for the caller either, nor does a stream of another
+        // kind (an account's uuid): it has no instance_registered, so no owner.
+        if (details is null || details.AccountId != query.AccountId || (query.Version is { } v && details.Version != v))
+            throw new NotFoundException();
+        return details;
+    }
+
+    /// <summary>
+    /// Marten reads the events with timestamp &lt;= t; events are stored to the microsecond, so "before
+    /// <paramref name="end"/>" is "at or before the last microsecond before it".
+    /// </summary>
+    private static DateTimeOffset LastStoredInstantBefore(DateTimeOffset end) =>
+        end == DateTimeOffset.MaxValue ? end : EventClock.ToMicrosecond(end.AddTicks(-1));
 
     public async ValueTask<IReadOnlyList<InstanceDetails>> Handle(ListInstances query, CancellationToken ct) =>
         await session.Query<InstanceDetails>()
@@ -55,7 +86,7 @@ public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory s
         await Retry.OnConflict(sessions, async writer =>
         {
             var stream = await writer.Events.FetchForExclusiveWriting<Instance>(command.InstanceId, ct);
-            var events = ChangeInstance.Decide(command, stream.Aggregate);
+            var events = ChangeInstance.Decide(command, stream.Aggregate, stream.StartingVersion ?? 0);
             if (events.Count == 0) return command.InstanceId; // nothing changed: no event, updated_at stays
             stream.AppendMany(events);
             await writer.SaveChangesAsync(ct);
@@ -66,7 +97,7 @@ public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory s
         await Retry.OnConflict(sessions, async writer =>
         {
             var stream = await writer.Events.FetchForExclusiveWriting<Instance>(command.InstanceId, ct);
-            stream.AppendOne(DeleteInstance.Decide(command, stream.Aggregate));
+            stream.AppendOne(DeleteInstance.Decide(command, stream.Aggregate, stream.StartingVersion ?? 0));
             await writer.SaveChangesAsync(ct);
             return Unit.Value;
         });

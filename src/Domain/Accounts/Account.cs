@@ -19,6 +19,9 @@ public sealed record AccountDeleted(Guid AccountId);
 
 public sealed record Account(Guid Id, string Username, string Email, bool IsDeleted = false)
 {
+    /// <summary>What a client calls it, in messages about the object as a whole.</summary>
+    public const string Kind = "account";
+
     public static Account Create(AccountRegistered e) => new(e.AccountId, e.Username, e.Email);
     public Account Apply(AccountUsernameChanged e) => this with { Username = e.Username };
     public Account Apply(AccountEmailChanged e) => this with { Email = e.Email };

@@ -47,6 +47,8 @@ public sealed record Instance(
 {
     /// <summary>Registry paths of the images installed on the machine, in the order they were added.</summary>
     public IReadOnlyList<string> Images { get; init; } = [];
+    /// <summary>What a client calls it, in messages about the object as a whole.</summary>
+    public const string Kind = "instance";
 
     public static Instance Create(InstanceRegistered e) =>
         new(e.InstanceId, e.AccountId, e.Name, e.Type, e.GpuId, e.AskPrice, e.MaxNumParallelJobs);

@@ -16,6 +16,11 @@ public sealed class AccountDetails
     public DateTimeOffset? LastLogin { get; set; }
     public DateTimeOffset DateJoined { get; set; }
     public decimal Balance { get; set; }
+    /// <summary>
+    /// The stream version this document reflects (Marten sets it; the account's ETag). It follows the
+    /// stream only if the projection takes every account event, so events that change nothing shown
+    /// here still have an Apply below.
+    /// </summary>
     public long Version { get; set; }
 }
 
@@ -32,6 +37,11 @@ public sealed partial class AccountDetailsProjection : SingleStreamProjection<Ac
     public void Apply(AccountUsernameChanged e, AccountDetails view) => view.Username = e.Username;
     public void Apply(AccountEmailChanged e, AccountDetails view) => view.Email = e.Email;
     public void Apply(IEvent<AccountLoggedIn> e, AccountDetails view) => view.LastLogin = e.Timestamp;
+
+    // Nothing of these is shown, but they move the stream's version, and so the document's.
+    public void Apply(AccountPasswordChanged e, AccountDetails view) { }
+    public void Apply(AccountKeyRotated e, AccountDetails view) { }
+
     public bool ShouldDelete(AccountDeleted e) => true;
 }
 

@@ -28,7 +28,10 @@ public sealed class InstanceDetails
     /// polls refresh <see cref="LastConnection"/> in place without an event (see the poll's SQL).
     /// </summary>
     public bool IsOnline { get; set; }
-    /// <summary>The stream version this document reflects (Marten sets it).</summary>
+    /// <summary>
+    /// The stream version this document reflects (Marten sets it; the instance's ETag). Every instance
+    /// event has a method in the projection below, so it follows the stream.
+    /// </summary>
     public long Version { get; set; }
 }
 

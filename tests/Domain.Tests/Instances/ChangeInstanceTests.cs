@@ -8,8 +8,9 @@ namespace Sharedcloud.Es.Domain.Tests.Instances;
 /// <summary>PUT/PATCH: given the instance's events, when ChangeInstance, then exactly these new events.</summary>
 public class ChangeInstanceTests
 {
-    private static IReadOnlyList<object> When(object[] given, InstanceFields fields, Guid? caller = null, bool replace = false) =>
-        ChangeInstance.Decide(new ChangeInstance(InstanceId, caller ?? Owner, replace, fields), Fold(given));
+    private static IReadOnlyList<object> When(object[] given, InstanceFields fields, Guid? caller = null, bool replace = false,
+        ExpectedVersion? expected = null) =>
+        ChangeInstance.Decide(new ChangeInstance(InstanceId, caller ?? Owner, replace, fields, expected), Fold(given), given.Length);
 
     private static object[] Given(params object[] events) => events;
 
@@ -275,4 +276,61 @@ public class ChangeInstanceTests
     [Fact]
     public void An_instance_with_no_events_is_not_found() =>
         Assert.Throws<NotFoundException>(() => When(Given(), Fields(name: Text("x"))));
+
+    // ---- expected version (If-Match) ----
+
+    [Fact]
+    public void A_change_expecting_the_current_version_is_decided()
+    {
+        var events = When(Given(RegisteredCpu(), new InstanceRenamed(InstanceId, "b")), Fields(name: Text("c")),
+            expected: ExpectedVersion.OneOf(2));
+
+        Assert.Equal([new InstanceRenamed(InstanceId, "c")], events);
+    }
+
+    [Fact]
+    public void A_change_expecting_an_older_version_fails_its_precondition_and_decides_nothing()
+    {
+        var e = Assert.Throws<PreconditionFailedException>(() =>
+            When(Given(RegisteredCpu(), new InstanceRenamed(InstanceId, "b")), Fields(name: Text("c")), expected: ExpectedVersion.OneOf(1)));
+
+        Assert.Equal("Precondition failed: the instance was modified (current version 2).", e.Message);
+        Assert.Equal(2, e.CurrentVersion);
+    }
+
+    [Fact]
+    public void A_change_expecting_one_of_several_versions_is_decided_when_one_is_current() =>
+        Assert.Single(When(Given(RegisteredCpu()), Fields(name: Text("c")), expected: ExpectedVersion.OneOf(4, 1, 7)));
+
+    [Fact]
+    public void A_change_expecting_any_version_is_decided() =>
+        Assert.Single(When(Given(RegisteredCpu(), new InstanceRenamed(InstanceId, "b")), Fields(name: Text("c")),
+            expected: ExpectedVersion.Any));
+
+    [Fact]
+    public void A_change_expecting_no_version_at_all_fails_its_precondition() =>
+        Assert.Throws<PreconditionFailedException>(() =>
+            When(Given(RegisteredCpu()), Fields(name: Text("c")), expected: ExpectedVersion.OneOf()));
+
+    [Fact]
+    public void A_stale_change_that_would_change_nothing_still_fails_its_precondition() =>
+        Assert.Throws<PreconditionFailedException>(() =>
+            When(Given(RegisteredCpu(name: "a"), new InstanceRenamed(InstanceId, "b")), Fields(name: Text("b")),
+                expected: ExpectedVersion.OneOf(1)));
+
+    [Fact]
+    public void A_stale_and_invalid_change_fails_its_precondition_before_the_rules() =>
+        Assert.Throws<PreconditionFailedException>(() =>
+            When(Given(RegisteredCpu(), new InstanceRenamed(InstanceId, "b")), Fields(gpu: Gpu(TitanV)),
+                expected: ExpectedVersion.OneOf(1)));
+
+    [Fact]
+    public void Another_accounts_instance_is_not_found_before_the_precondition_is_judged() =>
+        Assert.Throws<NotFoundException>(() =>
+            When(Given(RegisteredCpu()), Fields(name: Text("x")), caller: SomeoneElse, expected: ExpectedVersion.OneOf(7)));
+
+    [Fact]
+    public void A_deleted_instance_is_not_found_even_when_any_version_is_expected() =>
+        Assert.Throws<NotFoundException>(() =>
+            When(Given(RegisteredCpu(), new InstanceDeleted(InstanceId)), Fields(name: Text("x")), expected: ExpectedVersion.Any));
 }

@@ -7,8 +7,8 @@ namespace Sharedcloud.Es.Domain.Tests.Instances;
 
 public class DeleteInstanceTests
 {
-    private static InstanceDeleted When(object[] given, Guid? caller = null) =>
-        DeleteInstance.Decide(new DeleteInstance(InstanceId, caller ?? Owner), Fold(given));
+    private static InstanceDeleted When(object[] given, Guid? caller = null, ExpectedVersion? expected = null) =>
+        DeleteInstance.Decide(new DeleteInstance(InstanceId, caller ?? Owner, expected), Fold(given), given.Length);
 
     [Fact]
     public void Deleting_an_instance_appends_instance_deleted() =>
@@ -39,4 +39,22 @@ public class DeleteInstanceTests
     [Fact]
     public void An_instance_with_no_events_is_not_found() =>
         Assert.Throws<NotFoundException>(() => When([]));
+
+    [Fact]
+    public void Deleting_at_the_expected_version_appends_instance_deleted() =>
+        Assert.Equal(new InstanceDeleted(InstanceId),
+            When([RegisteredCpu(), new InstanceRenamed(InstanceId, "x")], expected: ExpectedVersion.OneOf(2)));
+
+    [Fact]
+    public void Deleting_at_a_stale_version_fails_its_precondition()
+    {
+        var e = Assert.Throws<PreconditionFailedException>(() =>
+            When([RegisteredCpu(), new InstanceRenamed(InstanceId, "x")], expected: ExpectedVersion.OneOf(1)));
+
+        Assert.Equal("Precondition failed: the instance was modified (current version 2).", e.Message);
+    }
+
+    [Fact]
+    public void Deleting_another_accounts_instance_is_not_found_whatever_version_is_expected() =>
+        Assert.Throws<NotFoundException>(() => When([RegisteredCpu()], caller: SomeoneElse, expected: ExpectedVersion.OneOf(1)));
 }

@@ -4,14 +4,20 @@ using Sharedcloud.Es.Domain.Common;
 
 namespace Sharedcloud.Es.Domain.Accounts.Changing;
 
-/// <summary>PATCH /users/account/: any of username, email and password.</summary>
-public sealed record ChangeAccount(Guid AccountId, Field<string> Username, Field<string> Email, Field<string> Password)
+/// <summary>
+/// PATCH /users/account/: any of username, email and password. <paramref name="Expected"/> is the
+/// client's If-Match: the change applies only to that version of the account.
+/// </summary>
+public sealed record ChangeAccount(Guid AccountId, Field<string> Username, Field<string> Email, Field<string> Password,
+    ExpectedVersion? Expected = null)
     : ICommand<Guid>
 {
+    /// <param name="version">The stream version <paramref name="state"/> was folded from.</param>
     /// <param name="passwordIsCurrent">Whether the sent password equals the stored one (only the
     /// handler can tell: it holds the hash).</param>
-    public static IReadOnlyList<object> Decide(ChangeAccount command, Account state, bool passwordIsCurrent)
+    public static IReadOnlyList<object> Decide(ChangeAccount command, Account state, long version, bool passwordIsCurrent)
     {
+        command.Expected.ThrowIfNotMetBy(Account.Kind, version);
         var username = command.Username.Or(state.Username);
         var email = command.Email.Or(state.Email);
         var events = new List<object>();

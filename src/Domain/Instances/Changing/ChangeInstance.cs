@@ -7,13 +7,19 @@ namespace Sharedcloud.Es.Domain.Instances.Changing;
 /// <summary>
 /// PUT (<paramref name="Replace"/>: name and ask_price required) or PATCH of an instance. Fields
 /// left out keep their values; each field that really changes becomes its own event.
+/// <paramref name="Expected"/> is the client's If-Match: the change applies only to that version.
 /// </summary>
-public sealed record ChangeInstance(Guid InstanceId, Guid AccountId, bool Replace, InstanceFields Fields)
+public sealed record ChangeInstance(Guid InstanceId, Guid AccountId, bool Replace, InstanceFields Fields,
+    ExpectedVersion? Expected = null)
     : ICommand<Guid>
 {
-    public static IReadOnlyList<object> Decide(ChangeInstance command, Instance? state)
+    /// <param name="version">The stream version <paramref name="state"/> was folded from.</param>
+    public static IReadOnlyList<object> Decide(ChangeInstance command, Instance? state, long version)
     {
+        // In RFC 9110's order: an instance the caller cannot see is 404 whatever the condition; a stale
+        // condition is 412 before the request's content is judged.
         if (state is null || !state.IsVisibleTo(command.AccountId)) throw new NotFoundException();
+        command.Expected.ThrowIfNotMetBy(Instance.Kind, version);
 
         var f = command.Fields;
         var (type, gpuId, jobs) = InstanceRules.Resolve(state, f.Type, f.Gpu, f.MaxNumParallelJobs);
