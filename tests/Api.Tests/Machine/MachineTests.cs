@@ -29,6 +29,26 @@ public sealed class MachineTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Start_stop_and_images_honour_if_match_and_carry_the_new_etag()
+    {
+        var john = await api.NewAccountAsync();
+        var id = Uuid(await john.CreateInstanceAsync());
+        static Action<HttpRequestMessage> IfMatch(string tag) => r => r.Headers.TryAddWithoutValidation("If-Match", tag);
+
+        var stale = await john.SendAsync(HttpMethod.Patch, Url(id) + "start/", null, IfMatch("\"7\""));
+        stale.Is(412, """{"detail":"Precondition failed: the instance was modified (current version 1)."}""");
+        var started = await john.SendAsync(HttpMethod.Patch, Url(id) + "start/", null, IfMatch("\"1\""));
+        Assert.Equal("\"2\"", started.EnsureStatus(200).Headers.ETag!.ToString());
+        var unknown = new FormUrlEncodedContent([new("image_registry_path", "no/such:image")]);
+        (await john.SendAsync(HttpMethod.Patch, Url(id) + "add-image/", unknown, IfMatch("\"1\""))).EnsureStatus(412); // 412 before 400
+        var added = await john.SendAsync(HttpMethod.Patch, Url(id) + "add-image/",
+            new FormUrlEncodedContent([new("image_registry_path", Crawler)]), IfMatch("\"2\""));
+        Assert.Equal("\"3\"", added.EnsureStatus(200).Headers.ETag!.ToString());
+
+        Assert.Equal(["instance_registered", "instance_started", "instance_image_added"], await api.EventTypesAsync(id));
+    }
+
+    [Fact]
     public async Task Machine_calls_on_another_accounts_or_a_deleted_instance_are_404()
     {
         var john = await api.NewAccountAsync();

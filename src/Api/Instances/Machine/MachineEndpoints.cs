@@ -15,13 +15,15 @@ public static class MachineEndpoints
 
         instance.MapPatch("start", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
-            await mediator.Send(new StartInstance(id, http.AccountId()), ct);
+            var expected = await InstanceEndpoints.CheckPreconditionsAsync(id, http, mediator, ct);
+            await mediator.Send(new StartInstance(id, http.AccountId(), expected), ct);
             return await InstanceEndpoints.Render(id, http, mediator, clock, StatusCodes.Status200OK, ct);
         });
 
         instance.MapPatch("stop", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
-            await mediator.Send(new StopInstance(id, http.AccountId()), ct);
+            var expected = await InstanceEndpoints.CheckPreconditionsAsync(id, http, mediator, ct);
+            await mediator.Send(new StopInstance(id, http.AccountId(), expected), ct);
             return await InstanceEndpoints.Render(id, http, mediator, clock, StatusCodes.Status200OK, ct);
         });
 
@@ -34,17 +36,17 @@ public static class MachineEndpoints
 
         instance.MapPatch("add-image", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
-            await mediator.Send(new GetInstance(http.AccountId(), id), ct); // 404 before 400, as DRF's get_object
+            var expected = await InstanceEndpoints.CheckPreconditionsAsync(id, http, mediator, ct); // 404, 412, then 400
             var body = await RequestBody.ReadAsync(http.Request, ct);
-            await mediator.Send(new AddImage(id, http.AccountId(), body.Text(AddImage.Field)), ct);
+            await mediator.Send(new AddImage(id, http.AccountId(), body.Text(AddImage.Field), expected), ct);
             return await InstanceEndpoints.Render(id, http, mediator, clock, StatusCodes.Status200OK, ct);
         });
 
         instance.MapPatch("delete-image", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
-            await mediator.Send(new GetInstance(http.AccountId(), id), ct);
+            var expected = await InstanceEndpoints.CheckPreconditionsAsync(id, http, mediator, ct);
             var body = await RequestBody.ReadAsync(http.Request, ct);
-            await mediator.Send(new DeleteImage(id, http.AccountId(), body.Text(AddImage.Field)), ct);
+            await mediator.Send(new DeleteImage(id, http.AccountId(), body.Text(AddImage.Field), expected), ct);
             return await InstanceEndpoints.Render(id, http, mediator, clock, StatusCodes.Status200OK, ct);
         });
     }

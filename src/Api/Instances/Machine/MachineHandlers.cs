@@ -25,22 +25,22 @@ public sealed class MachineHandlers(
     ICommandHandler<RecordContact>
 {
     public ValueTask<Guid> Handle(StartInstance command, CancellationToken ct) =>
-        Append(command.InstanceId, state => StartInstance.Decide(command, state), ct);
+        Append(command.InstanceId, (state, version) => StartInstance.Decide(command, state, version), ct);
 
     public ValueTask<Guid> Handle(StopInstance command, CancellationToken ct) =>
-        Append(command.InstanceId, state => StopInstance.Decide(command, state), ct);
+        Append(command.InstanceId, (state, version) => StopInstance.Decide(command, state, version), ct);
 
     public ValueTask<Guid> Handle(AddImage command, CancellationToken ct) =>
-        Append(command.InstanceId, state => AddImage.Decide(command, state), ct);
+        Append(command.InstanceId, (state, version) => AddImage.Decide(command, state, version), ct);
 
     public ValueTask<Guid> Handle(DeleteImage command, CancellationToken ct) =>
-        Append(command.InstanceId, state => DeleteImage.Decide(command, state), ct);
+        Append(command.InstanceId, (state, version) => DeleteImage.Decide(command, state, version), ct);
 
-    private async ValueTask<Guid> Append(Guid id, Func<Instance?, IReadOnlyList<object>> decide, CancellationToken ct) =>
+    private async ValueTask<Guid> Append(Guid id, Func<Instance?, long, IReadOnlyList<object>> decide, CancellationToken ct) =>
         await Retry.OnConflict(sessions, async writer =>
         {
             var stream = await writer.Events.FetchForExclusiveWriting<Instance>(id, ct);
-            var events = decide(stream.Aggregate);
+            var events = decide(stream.Aggregate, stream.StartingVersion ?? 0);
             if (events.Count == 0) return id;
             stream.AppendMany(events);
             await writer.SaveChangesAsync(ct);
