@@ -23,7 +23,7 @@ public sealed record GetPastInstance(Guid AccountId, Guid InstanceId, long? Vers
 /// <summary>The caller's instances, newest first.</summary>
 public sealed record ListInstances(Guid AccountId) : IQuery<IReadOnlyList<InstanceDetails>>;
 
-public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory sessions) :
+public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sessions) :
     IQueryHandler<GetInstance, InstanceDetails>,
     IQueryHandler<GetPastInstance, InstanceDetails>,
     IQueryHandler<ListInstances, IReadOnlyList<InstanceDetails>>,
@@ -70,15 +70,16 @@ public sealed class InstanceHandlers(IDocumentSession session, ISessionFactory s
     public async ValueTask<Guid> Handle(RegisterInstance command, CancellationToken ct)
     {
         var registered = RegisterInstance.Decide(command);
+        await using var writer = sessions.OpenSession();
         // Hold the owner's account stream (shared: creates do not wait for each other) so that an
         // account deletion, which locks it exclusively, either sees this instance or happens first.
-        await session.BeginTransactionAsync(ct);
-        var owners = await session.QueryAsync<int>(
+        await writer.BeginTransactionAsync(ct);
+        var owners = await writer.QueryAsync<int>(
             $"select 1 from {MartenConfiguration.Schema}.mt_streams s join {MartenConfiguration.Schema}.mt_doc_accountdetails a on a.id = s.id where s.id = ? for share of s",
             ct, command.AccountId);
         if (owners.Count == 0) throw new NotFoundException();
-        session.Events.StartStream<Instance>(command.InstanceId, registered);
-        await session.SaveChangesAsync(ct);
+        writer.Events.StartStream<Instance>(command.InstanceId, registered);
+        await writer.SaveChangesAsync(ct);
         return command.InstanceId;
     }
 
