@@ -36,7 +36,12 @@ public static class ApiSetup
                 "No database configured: set ConnectionStrings:Postgres (environment ConnectionStrings__Postgres), " +
                 "or start the API with scripts/run.sh, which runs a local PostgreSQL.");
 
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // Every request of this API is a few hundred bytes; a larger body is refused with 413.
+            k.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Limits:MaxRequestBodyBytes", 64 * 1024);
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
 
@@ -112,6 +117,7 @@ public static class ApiSetup
     public static void UseSharedcloud(this WebApplication app)
     {
         app.UseRequestAudit();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseOptionalTrailingSlash();

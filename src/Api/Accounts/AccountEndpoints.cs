@@ -41,6 +41,7 @@ public static class AccountEndpoints
         {
             var body = await RequestBody.ReadAsync(http.Request, ct);
             var key = await mediator.Send(new LogIn(body.Text("username"), body.Text("password", trim: false)), ct);
+            http.Response.Headers.CacheControl = SecurityHeaders.NoStore; // the body is a credential
             return ApiResults.Ok(new TokenResponse(key), ApiJson.Api.TokenResponse);
         });
 

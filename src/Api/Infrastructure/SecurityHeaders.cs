@@ -1,0 +1,23 @@
+namespace Sharedcloud.Es.Api.Infrastructure;
+
+/// <summary>
+/// Headers for a JSON API that browsers may reach: no sniffing the type, no framing, no loading
+/// anything, no referrer. Responses are private to the caller and revalidated (their ETag makes
+/// that cheap); a response that carries a key (login) is not stored at all.
+/// </summary>
+public static class SecurityHeaders
+{
+    public const string NoStore = "no-store";
+
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "private, no-cache"; // endpoints may tighten it (login: no-store)
+            return next(context);
+        });
+}
