@@ -189,10 +189,17 @@ proc_ticks() { # pid [with_children_waited] -> utime+stime(+cutime+cstime) in cl
   awk -v all="${2:-}" '{ print $12 + $13 + (all ? $14 + $15 : 0) }' <<<"$stat"
 }
 pg_ticks() { # the bench cluster: postmaster (with reaped children) and every live child
-  local total child
-  total=$(proc_ticks "$pg_postmaster" all)
-  for child in $(pgrep -P "$pg_postmaster" || true); do
-    total=$((total + $(proc_ticks "$child")))
+  local before after total child
+  # A backend that exits and is reaped while the children are read would be counted nowhere (and
+  # then in full at the next sample): read again until the postmaster's count did not move meanwhile.
+  while true; do
+    before=$(proc_ticks "$pg_postmaster" all)
+    total=$before
+    for child in $(pgrep -P "$pg_postmaster" || true); do
+      total=$((total + $(proc_ticks "$child")))
+    done
+    after=$(proc_ticks "$pg_postmaster" all)
+    [ "$before" != "$after" ] || break
   done
   echo "$total"
 }
