@@ -2,10 +2,10 @@
 # Benchmarks the audit feed (GET /api/v1/audit/) on one account with 100,000 events, against the
 # baseline's bare single-row GET (bench/Baseline), with wrk, A/B alternated as bench/run.sh does.
 #
-#   bench/audit.sh                         # defaults: ~6 minutes
+#   bench/audit.sh                         # defaults: 5-8 minutes, depending on the load
 #   DURATION=5 ROUNDS=1 bench/audit.sh     # a quicker try
 #
-# Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP as in run.sh (10, 2, 32, 2, 5);
+# Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP as in run.sh (8, 2, 32, 2, 4);
 #            EVENTS the measured account's events (100000), INSTANCES its instances (100),
 #            OTHER_ACCOUNTS (100) and OTHER_EVENTS (100000) the rest of the event store,
 #            DEEP how many events back the deep cursor page starts (50000), LATENCY seconds of
@@ -24,11 +24,11 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # settings, cluster, build, apps, HTTP, wrk and CPU helpers
 
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-8}
 ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-4}
 EVENTS=${EVENTS:-100000}
 INSTANCES=${INSTANCES:-100}
 OTHER_ACCOUNTS=${OTHER_ACCOUNTS:-100}
@@ -39,6 +39,7 @@ SEED=${SEED:-0.42}
 check_knobs DURATION ROUNDS CONNECTIONS THREADS WARMUP EVENTS INSTANCES OTHER_ACCOUNTS OTHER_EVENTS DEEP LATENCY
 [ "$EVENTS" -ge $((INSTANCES * 2 + 20)) ] || die "EVENTS is too small for $INSTANCES instances"
 [ "$OTHER_EVENTS" -ge $((OTHER_ACCOUNTS * 12)) ] || die "OTHER_EVENTS must be at least 12 per other account"
+[ $((DEEP % 1000)) = 0 ] && [ "$DEEP" -lt "$EVENTS" ] || die "DEEP must be a multiple of 1000, below EVENTS"
 
 logs=$results/audit-logs
 wrk_options=(--latency)
