@@ -44,6 +44,9 @@ public static class MartenConfiguration
     /// <summary>The audit feed's index on mt_events (created by the API at start-up, kept by Marten's migrations).</summary>
     public const string OwnerIndexName = "mt_events_owner_seq";
 
+    /// <summary>The audit feed's index for filters on event types (created with <see cref="OwnerIndexName"/>).</summary>
+    public const string OwnerTypeIndexName = "mt_events_owner_type_seq";
+
     /// <param name="clock">Where event timestamps come from (the system clock unless given).</param>
     public static void Configure(StoreOptions opts, string connectionString, string schema = Schema, TimeProvider? clock = null)
     {
@@ -68,6 +71,7 @@ public static class MartenConfiguration
         opts.Events.MetadataConfig.CorrelationIdEnabled = true;
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.IgnoreIndex(OwnerIndexName);
+        opts.Events.IgnoreIndex(OwnerTypeIndexName);
         foreach (var (type, name) in EventNames) opts.Events.MapEventType(type, name);
 
         opts.Projections.Add<InstanceDetailsProjection>(ProjectionLifecycle.Inline);

@@ -31,6 +31,10 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
     public const string OwnerIndexSql =
         $"create index if not exists {MartenConfiguration.OwnerIndexName} on {Schema}.mt_events ((headers ->> '{RequestAudit.OwnerIdHeader}'), seq_id desc)";
 
+    /// <summary>Index for the feed filtered by event type: an account's events of one type, newest first.</summary>
+    public const string OwnerTypeIndexSql =
+        $"create index if not exists {MartenConfiguration.OwnerTypeIndexName} on {Schema}.mt_events ((headers ->> '{RequestAudit.OwnerIdHeader}'), type, seq_id desc)";
+
     /// <summary>The account an instance stream belongs to, from its first event; null if there is no such instance.</summary>
     public async Task<Guid?> InstanceOwnerAsync(Guid instanceId, CancellationToken ct)
     {
@@ -54,31 +58,51 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
     public sealed record FeedFilter(
         Guid Owner, long? Before, Guid? Stream, IReadOnlyList<string> Types, DateTimeOffset? Since, DateTimeOffset? Until, int Limit);
 
-    /// <summary>An account's events across all its streams, newest first.</summary>
+    /// <summary>
+    /// An account's events across all its streams, newest first. Each filter has the shape whose cost
+    /// is about the page's own rows, however long the history and however rare the events asked for:
+    /// <list type="bullet">
+    /// <item>one instance: that stream's (stream_id, version) key, backwards; within a stream version
+    /// order is seq_id order, so the page and its cursor are the same;</item>
+    /// <item>event types: for each type, at most a page newest first (the owner/type index for a
+    /// rare type), merged; one <c>type = any(...)</c> scan would read the account's events until it
+    /// has found a page of the rare ones;</item>
+    /// <item>otherwise the owner index, or the seq_id key when the account holds much of the table.</item>
+    /// </list>
+    /// </summary>
     public async Task<EventPage> FeedAsync(FeedFilter filter, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand();
-        var sql = new System.Text.StringBuilder(
-            $"select {Columns} from {Schema}.mt_events where headers ->> '{RequestAudit.OwnerIdHeader}' = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = filter.Owner.ToString() });
-
-        void Where(string condition, NpgsqlParameter parameter)
+        string Parameter(NpgsqlParameter parameter)
         {
             command.Parameters.Add(parameter);
-            sql.Append(" and ").Append(condition.Replace("@", "$" + command.Parameters.Count));
+            return "$" + command.Parameters.Count;
         }
 
-        if (filter.Before is { } before) Where("seq_id < @", new NpgsqlParameter<long> { TypedValue = before });
-        if (filter.Stream is { } stream) Where("stream_id = @", new NpgsqlParameter<Guid> { TypedValue = stream });
-        if (filter.Types.Count > 0)
-            Where("type = any(@)", new NpgsqlParameter<string[]> { TypedValue = filter.Types.ToArray() });
+        var where = new System.Text.StringBuilder($"headers ->> '{RequestAudit.OwnerIdHeader}' = ")
+            .Append(Parameter(new NpgsqlParameter<string> { TypedValue = filter.Owner.ToString() }));
+        if (filter.Before is { } before)
+            where.Append(" and seq_id < ").Append(Parameter(new NpgsqlParameter<long> { TypedValue = before }));
+        if (filter.Stream is { } stream)
+            where.Append(" and stream_id = ").Append(Parameter(new NpgsqlParameter<Guid> { TypedValue = stream }));
+        var types = filter.Types.Distinct()
+            .Select(type => Parameter(new NpgsqlParameter<string> { TypedValue = type })).ToList();
         if (filter.Since is { } since)
-            Where("timestamp >= @", new NpgsqlParameter<DateTime> { TypedValue = since.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            where.Append(" and timestamp >= ").Append(Parameter(
+                new NpgsqlParameter<DateTime> { TypedValue = since.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz }));
         if (filter.Until is { } until)
-            Where("timestamp < @", new NpgsqlParameter<DateTime> { TypedValue = until.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 });
-        sql.Append(" order by seq_id desc limit $").Append(command.Parameters.Count);
-        command.CommandText = sql.ToString();
+            where.Append(" and timestamp < ").Append(Parameter(
+                new NpgsqlParameter<DateTime> { TypedValue = until.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz }));
+        var limit = Parameter(new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 });
+
+        var select = $"select {Columns} from {Schema}.mt_events where {where}";
+        command.CommandText = filter.Stream is not null
+            ? (types.Count == 0 ? select : $"{select} and type in ({string.Join(", ", types)})") + $" order by version desc limit {limit}"
+            : types.Count == 0
+                ? $"{select} order by seq_id desc limit {limit}"
+                : "select * from (" +
+                  string.Join(" union all ", types.Select(type => $"({select} and type = {type} order by seq_id desc limit {limit})")) +
+                  $") e order by seq_id desc limit {limit}";
         return await ReadPageAsync(command, filter.Limit, ct);
     }
 
@@ -150,7 +174,7 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
 }
 
 /// <summary>
-/// The audit feed's index on mt_events, which Marten does not manage: created at start-up, after
+/// The audit feed's indexes on mt_events, which Marten does not manage: created at start-up, after
 /// Marten has migrated its own tables.
 /// </summary>
 public sealed class AuditIndex : Marten.Schema.IInitialData
@@ -159,6 +183,7 @@ public sealed class AuditIndex : Marten.Schema.IInitialData
     {
         await using var session = store.LightweightSession();
         session.QueueSqlCommand(EventLog.OwnerIndexSql);
+        session.QueueSqlCommand(EventLog.OwnerTypeIndexSql);
         await session.SaveChangesAsync(cancellation);
     }
 }
