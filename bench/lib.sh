@@ -1,0 +1,300 @@
+# bench/lib.sh: what bench/run.sh and bench/audit.sh share. Sourced (after `set -euo pipefail`),
+# never run. It defines settings and functions only; each script calls them in its own order:
+#
+#   source bench/lib.sh
+#   check_knobs DURATION ROUNDS ...   # positive integers, or exit 2
+#   bench_init                         # fresh $logs, the cleanup trap
+#   check_tools; start_pg bench_api bench_base; build_apps; start_apps
+#   ... seed, define wrk_args (below) ...
+#   start_sampler; run_scenario NAME...; stop_sampler
+#
+# A script may change $logs before bench_init, and sets wrk_options (extra wrk arguments) as it likes.
+#
+# The script supplies `wrk_args SCENARIO SIDE`, which sets the array `args` to the wrk arguments of
+# one request (URL last), and may set `authorization` (exported to bench/post.lua as
+# BENCH_AUTHORIZATION). SIDE is "api" or "baseline".
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+bench_name=$(basename "$0")
+pg_dir=$repo/.local/bench-pg
+pg_port=55433
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1) # as scripts/pg.sh finds it
+api_port=5101
+base_port=5102
+api_url=http://127.0.0.1:$api_port
+base_url=http://127.0.0.1:$base_port
+results=$repo/bench/results
+logs=$results/logs
+password=bench-passphrase-123
+wrk_options=()
+
+die() { echo "$bench_name: $*" >&2; exit 1; }
+log() { echo "== $*"; }
+
+check_knobs() { # NAME... : each must hold a positive integer
+  local knob
+  for knob in "$@"; do
+    [[ "${!knob}" =~ ^[1-9][0-9]*$ ]] || { echo "$bench_name: $knob must be a positive integer" >&2; exit 2; }
+  done
+}
+
+# --- cleanup: stop whatever the script started -----------------------------------------------
+api_pid="" base_pid="" sampler_pid="" pg_started=""
+cleanup() {
+  local status=$?
+  for pid in $sampler_pid $api_pid $base_pid; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in $sampler_pid $api_pid $base_pid; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ -n "$pg_started" ]; then
+    bash scripts/pg.sh stop --dir "$pg_dir" --port "$pg_port" >/dev/null || true
+  fi
+  exit "$status"
+}
+
+bench_init() { # fresh logs folder; stop everything at exit, however the script ends
+  rm -rf "$logs"
+  mkdir -p "$logs"
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# --- tools ------------------------------------------------------------------------------------
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+check_tools() { # wrk (installed when missing and root), dotnet, curl, psql; both app ports free
+  local tool port
+  if ! command -v wrk >/dev/null 2>&1; then
+    log "installing wrk"
+    [ "$(id -u)" -eq 0 ] || die "wrk is missing; install it (apt-get install wrk) or run as root"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+  fi
+  for tool in dotnet curl "$pg_bin/psql"; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
+  done
+  for port in $api_port $base_port; do
+    ! port_in_use "$port" || die "port $port is already in use on 127.0.0.1"
+  done
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+psql() { "$pg_bin/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+pg_url() { echo "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$1"; }
+
+start_pg() { # DATABASE... : start the bench cluster and recreate these databases empty
+  local db
+  log "PostgreSQL: $pg_dir, port $pg_port"
+  bash scripts/pg.sh start --dir "$pg_dir" --port "$pg_port" >/dev/null
+  pg_started=1
+  for db in "$@"; do
+    psql -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  done
+  pg_postmaster=$(head -n 1 "$pg_dir/data/postmaster.pid")
+}
+
+# --- build (others may be editing src/: retry a failed build after a pause) ------------------
+build() { # PROJECT
+  local project=$1 attempt
+  for attempt in 1 2 3; do
+    if dotnet build -c Release -nologo -v q "$project" >"$logs/build-$(basename "$project" .csproj).log" 2>&1; then
+      return 0
+    fi
+    echo "build of $project failed (attempt $attempt), see $logs/build-$(basename "$project" .csproj).log" >&2
+    [ "$attempt" -eq 3 ] || sleep 60
+  done
+  return 1
+}
+
+build_apps() { # the API and the baseline, in Release; the API runs from a copy in $results/app/api
+  log "building (Release)"
+  build src/Api/Sharedcloud.Es.Api.csproj || die "the API does not build"
+  build bench/Baseline/Baseline.csproj || die "the baseline does not build"
+  # Run the API from a copy of its Release output: others' builds (scripts/test.sh builds the .sln in
+  # Release) may rewrite src/Api/bin/Release while the benchmark runs.
+  rm -rf "$results/app"
+  mkdir -p "$results/app"
+  cp -a src/Api/bin/Release/net10.0 "$results/app/api"
+}
+
+# --- start both apps --------------------------------------------------------------------------
+secret=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+start_app() { # name port database dll; the PID is in $!
+  ConnectionStrings__Postgres=$(pg_url "$3") Auth__TokenSecret=$secret ASPNETCORE_ENVIRONMENT=Production \
+    Logging__LogLevel__Default=Warning \
+    dotnet "$4" --urls "http://127.0.0.1:$2" >"$logs/$1.log" 2>&1 &
+}
+wait_ready() { # name pid url
+  local i
+  for i in $(seq 120); do
+    kill -0 "$2" 2>/dev/null || { tail -n 30 "$logs/$1.log" >&2; die "$1 exited during start-up"; }
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$3")" = 200 ] && return 0
+    sleep 0.5
+  done
+  tail -n 30 "$logs/$1.log" >&2
+  die "$1 not ready after 60 s"
+}
+start_apps() { # the API on bench_api, the baseline on bench_base; waits until both answer
+  log "starting the API on $api_url and the baseline on $base_url"
+  start_app api $api_port bench_api "$results/app/api/Sharedcloud.Es.Api.dll"
+  api_pid=$!
+  start_app baseline $base_port bench_base bench/Baseline/bin/Release/net10.0/Sharedcloud.Es.Bench.Baseline.dll
+  base_pid=$!
+  wait_ready api "$api_pid" "$api_url/health/ready"
+  wait_ready baseline "$base_pid" "$base_url/instances?owner=00000000-0000-0000-0000-000000000000"
+}
+
+# --- HTTP and JSON ----------------------------------------------------------------------------
+# http EXPECTED_STATUS curl-args... : prints the body; dies on another status
+http() {
+  local expected=$1 body status
+  shift
+  body=$(mktemp)
+  status=$(curl -s -o "$body" -w '%{http_code}' "$@") || true
+  if [ "$status" != "$expected" ]; then
+    echo "expected $expected, got $status from: curl $*" >&2
+    cat "$body" >&2; echo >&2
+    rm -f "$body"
+    die "seeding failed"
+  fi
+  cat "$body"
+  rm -f "$body"
+}
+json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+count_objects() { grep -o '"uuid"' | wc -l; }
+
+api_account() { # name -> API key
+  http 201 -X POST "$api_url/api/v1/users/" --data-urlencode "username=$1" \
+    --data-urlencode "email=$1@bench.example.com" --data-urlencode "password=$password" >/dev/null
+  http 200 -X POST "$api_url/api/v1/api-token-auth/" --data-urlencode "username=$1" \
+    --data-urlencode "password=$password" | json_field token
+}
+api_create() { # key name -> uuid
+  http 201 -X POST "$api_url/api/v1/instances/" -H "Authorization: Token $1" \
+    --data-urlencode "name=$2" -d ask_price=0.02 | json_field uuid
+}
+base_create() { # owner name -> uuid
+  http 201 -X POST "$base_url/instances?owner=$1" --data-urlencode "name=$2" -d ask_price=0.02 | json_field uuid
+}
+
+# --- measurement helpers ----------------------------------------------------------------------
+clk_tck=$(getconf CLK_TCK)
+proc_ticks() { # pid [with_children_waited] -> utime+stime(+cutime+cstime) in clock ticks
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  stat=${stat##*) } # fields from "state" on: utime is the 12th
+  awk -v all="${2:-}" '{ print $12 + $13 + (all ? $14 + $15 : 0) }' <<<"$stat"
+}
+pg_ticks() { # the bench cluster: postmaster (with reaped children) and every live child
+  local total child
+  total=$(proc_ticks "$pg_postmaster" all)
+  for child in $(pgrep -P "$pg_postmaster" || true); do
+    total=$((total + $(proc_ticks "$child")))
+  done
+  echo "$total"
+}
+mem_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/null || echo 0; }
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $9; exit }' /proc/stat; } # machine: user nice system steal
+
+# Memory: RSS of both apps every second while wrk runs (start_sampler ... stop_sampler).
+sample_memory() {
+  echo -e "time\tapi_rss_kb\tbaseline_rss_kb" >"$mem_log"
+  while true; do
+    echo -e "$(date +%s)\t$(mem_kb "$api_pid" VmRSS)\t$(mem_kb "$base_pid" VmRSS)" >>"$mem_log"
+    sleep 1
+  done
+}
+start_sampler() {
+  mem_log=$logs/memory.tsv
+  runs=$logs/runs.tsv
+  echo -e "scenario\tside\tround\treq_per_s\trequests\tnon2xx\tsocket_errors\tapp_ms_per_req\tpg_ms_per_req\twrk_ms_per_req\tother_cores\tidle_app_cores" >"$runs"
+  sample_memory &
+  sampler_pid=$!
+}
+stop_sampler() { # also records both apps' VmHWM in api_hwm_kb and base_hwm_kb
+  kill "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=""
+  api_hwm_kb=$(mem_kb "$api_pid" VmHWM)
+  base_hwm_kb=$(mem_kb "$base_pid" VmHWM)
+}
+
+# --- wrk --------------------------------------------------------------------------------------
+# wrk_run SCENARIO SIDE SECONDS OUTPUT: wrk's output goes to OUTPUT, its CPU seconds (user sys) to OUTPUT.time
+wrk_run() {
+  local args=() authorization="" TIMEFORMAT="%3U %3S"
+  wrk_args "$1" "$2" # sets args, maybe authorization (read by bench/post.lua)
+  { time BENCH_AUTHORIZATION=$authorization wrk "-t$THREADS" "-c$CONNECTIONS" "-d${3}s" ${wrk_options[@]+"${wrk_options[@]}"} \
+      "${args[@]}" >"$4" 2>&1; } 2>"$4.time" || { cat "$4" >&2; die "wrk failed for $1 on $2"; }
+}
+
+# measure SCENARIO SIDE ROUND: one measured run, appended to runs.tsv. CPU is counted per request
+# for the app, the bench cluster and wrk; "other" is the rest of the machine's busy CPU during the
+# run, in cores: the idle app's background work (JIT, GC; shown apart) and everything else on the
+# machine, such as other people's builds and tests (> 0.2 makes the run noisy).
+measure() {
+  local scenario=$1 side=$2 round=$3 out pid idle app0 idle0 pg0 busy0 app1 idle1 pg1 busy1
+  out=$logs/$scenario-$side-$round.txt
+  pid=$api_pid idle=$base_pid
+  [ "$side" = api ] || { pid=$base_pid; idle=$api_pid; }
+  app0=$(proc_ticks "$pid"); idle0=$(proc_ticks "$idle"); pg0=$(pg_ticks); busy0=$(busy_ticks)
+  wrk_run "$scenario" "$side" "$DURATION" "$out"
+  app1=$(proc_ticks "$pid"); idle1=$(proc_ticks "$idle"); pg1=$(pg_ticks); busy1=$(busy_ticks)
+  awk -v s="$scenario" -v side="$side" -v r="$round" -v hz="$clk_tck" -v secs="$DURATION" \
+      -v a=$((app1 - app0)) -v i=$((idle1 - idle0)) -v p=$((pg1 - pg0)) -v busy=$((busy1 - busy0)) \
+      -v wrk="$(cat "$out.time")" '
+    /requests in/            { n = $1 }
+    /^Requests\/sec:/        { rps = $2 }
+    /Non-2xx or 3xx/         { bad = $NF }
+    /Socket errors:/         { gsub(",", ""); sock = $4 + $6 + $8 + $10 }
+    END {
+      split(wrk, t, " "); w = (t[1] + t[2]) * hz
+      other = (busy - a - p - w) / hz / secs
+      printf "%s\t%s\t%s\t%.1f\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\n", s, side, r, rps, n, bad, sock,
+        n ? a * 1000 / hz / n : 0, n ? p * 1000 / hz / n : 0, n ? w * 1000 / hz / n : 0, other < 0 ? 0 : other, i / hz / secs
+    }' "$out" | tee -a "$runs" | awk -F'\t' '{
+      printf "   %-7s %-8s round %s: %8.1f req/s  non-2xx %d, socket errors %d;" \
+        " CPU ms/req app %.3f pg %.3f wrk %.3f; other load %.2f cores (idle app %.2f)\n",
+        $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12 }'
+}
+
+# run_scenario SCENARIO: a warm-up of WARMUP s per side, then ROUNDS x (baseline, api) of DURATION s
+run_scenario() {
+  local scenario=$1 side round
+  log "$scenario: warm-up ${WARMUP}s each, then $ROUNDS x (baseline, api) of ${DURATION}s, -t$THREADS -c$CONNECTIONS"
+  for side in baseline api; do
+    wrk_run "$scenario" "$side" "$WARMUP" "$logs/$scenario-$side-warmup.txt"
+  done
+  for round in $(seq "$ROUNDS"); do
+    measure "$scenario" baseline "$round"
+    measure "$scenario" api "$round"
+  done
+}
+
+# --- report helpers ---------------------------------------------------------------------------
+commit_line() { # "<date>, commit <hash>[ (src/ has uncommitted changes)],"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(
+    [ -z "$(git status --porcelain -- src 2>/dev/null)" ] || echo ' (src/ has uncommitted changes)'),"
+}
+
+cpu_table() { # SCENARIO... : CPU per request (ms) per side, from runs.tsv
+  local scenario
+  echo "| scenario | baseline app | baseline pg | API app | API pg | wrk (baseline / API) | CPU ratio | other load |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for scenario in "$@"; do
+    awk -F'\t' -v s="$scenario" '
+      $1 == s {
+        n[$2]++; app[$2] += $8; pg[$2] += $9; wrk[$2] += $10
+        if ($11 > other) other = $11
+      }
+      END {
+        for (side in n) { app[side] /= n[side]; pg[side] /= n[side]; wrk[side] /= n[side] }
+        api = app["api"] + pg["api"]
+        printf "| %s | %.3f | %.3f | %.3f | %.3f | %.3f / %.3f | %.2f | %.2f |\n", s, app["baseline"], pg["baseline"],
+          app["api"], pg["api"], wrk["baseline"], wrk["api"], api ? (app["baseline"] + pg["baseline"]) / api : 0, other
+      }' "$runs"
+  done
+}
