@@ -273,6 +273,9 @@ sleep 1 # backends report their table statistics within a second
 tables_line="$(table_stats bench_api mt_doc_instancedetails); $(table_stats bench_base bench_instances)"
 streams_line=$(table_stats bench_api mt_streams)
 lock_waits=$(tail -n +"$((pg_log_start + 1))" "$pg_dir/postgres.log" | grep -c 'still waiting for' || true)
+# Anything that failed in the API meanwhile (a silence check that throws goes to the dead letters).
+api_failures=$(grep -c '^fail:' "$logs/api.log" || true)
+dead_letters=$(api_psql -At -c "select count(*) from wolverine.wolverine_dead_letters" 2>/dev/null || echo '?')
 
 # --- the poll's SQL, straight against the database (pgbench) ----------------------------------
 # Three variants, A/B/C alternated: the bare UPDATE; the API's statement (RefreshSql: the same UPDATE
@@ -282,6 +285,11 @@ lock_waits=$(tail -n +"$((pg_log_start + 1))" "$pg_dir/postgres.log" | grep -c '
 # in the API's format ("O"), set at the start of each run: the silence checks must still read it.
 sql_table=""
 if [ "$PGBENCH" = 1 ]; then
+  # Both apps stop first: the API's silence checks (a burst of ~INSTANCES a minute) would otherwise
+  # land in the cluster's CPU of whichever pgbench run they overlap.
+  kill "$api_pid" "$base_pid" 2>/dev/null || true
+  wait "$api_pid" "$base_pid" 2>/dev/null || true
+  api_pid="" base_pid=""
   log "the poll's SQL: pgbench, bare UPDATE / with the share lock / after DISCARD ALL, $ROUNDS x ${DURATION}s each, -c$CONNECTIONS"
   api_psql -c "drop table if exists public.poll_targets" -c "create table public.poll_targets as
     select row_number() over (order by id) as n, id, account__id as account from sharedcloud.mt_doc_instancedetails" \
@@ -337,10 +345,6 @@ select id, account from public.poll_targets where n = :n \gset'
       printf "\nOther load up to %.2f cores during these runs; %d failed transactions.\n", other, failed
     }' "$logs/pgbench.tsv")
 fi
-
-# Anything that failed in the API meanwhile (a silence check that throws goes to the dead letters).
-api_failures=$(grep -c '^fail:' "$logs/api.log" || true)
-dead_letters=$(api_psql -At -c "select count(*) from wolverine.wolverine_dead_letters" 2>/dev/null || echo '?')
 
 # --- report -----------------------------------------------------------------------------------
 waits_table() { # FILE... : share of the sampled active backends per database and wait event
@@ -433,7 +437,7 @@ report=$results/poll-latest.md
   echo "- $tables_line."
   echo "- $streams_line (the share locks write the stream rows' headers, not new versions)."
   echo "- Lock waits over 1 s (\`log_lock_waits\`) in the cluster's log during the runs: $lock_waits."
-  echo "- Errors: $api_failures \`fail:\` entries in the API's log, $dead_letters messages in Wolverine's dead letters (at the end of the script)."
+  echo "- Errors: $api_failures \`fail:\` entries in the API's log, $dead_letters messages in Wolverine's dead letters (after the runs)."
   echo
   echo "## Where the backends waited"
   echo
