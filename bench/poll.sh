@@ -303,19 +303,24 @@ select id, account from public.poll_targets where n = :n \gset'
   printf '%s\n%s\n' "$pick" "$refresh" >"$logs/pgbench-lock.sql"
   printf '%s\n%s\n%s\n' "$pick" "DISCARD ALL;" "$refresh" >"$logs/pgbench-api.sql"
   echo -e "variant\tround\ttps\tpg_ms_per_tx\tpgbench_ms_per_tx\tother_cores\tfailed" >"$logs/pgbench.tsv"
-  pgbench_run() { # variant round
-    local out=$logs/pgbench-$1-$2.txt pg0 pg1 busy0 busy1 i TIMEFORMAT="%3U %3S"
-    # The previous run's backends must be gone: one that exits while pg_ticks reads would count in
-    # neither reading, then in the next one's as the postmaster's reaped children.
+  # pgbench's backends end with its run. One that exits while pg_ticks reads counts in neither the
+  # live children nor the postmaster's reaped ones: the cluster's CPU is read once they are gone.
+  pgbench_gone() {
+    local i
     for i in $(seq 50); do
       [ "$(psql -d postgres -At -c "select count(*) from pg_stat_activity where application_name = 'pgbench'")" = 0 ] && break
       sleep 0.2
     done
     sleep 0.5
+  }
+  pgbench_run() { # variant round
+    local out=$logs/pgbench-$1-$2.txt pg0 pg1 busy0 busy1 TIMEFORMAT="%3U %3S"
+    pgbench_gone
     pg0=$(pg_ticks); busy0=$(busy_ticks)
     { time "$pg_bin/pgbench" -n -M extended -h 127.0.0.1 -p "$pg_port" -U postgres -c "$CONNECTIONS" -j "$THREADS" \
         -T "$DURATION" -D "at=$(date -u +%Y-%m-%dT%H:%M:%S.%6N+00:00)" -f "$logs/pgbench-$1.sql" bench_api >"$out" 2>&1; } 2>"$out.time" \
       || { cat "$out" >&2; die "pgbench failed"; }
+    pgbench_gone
     pg1=$(pg_ticks); busy1=$(busy_ticks)
     awk -v v="$1" -v r="$2" -v hz="$clk_tck" -v secs="$DURATION" -v p=$((pg1 - pg0)) -v busy=$((busy1 - busy0)) \
         -v t="$(cat "$out.time")" '
