@@ -3,8 +3,8 @@
 # 200 requests/s. Shows the headroom on this machine, what the real rate costs, and that the event
 # log grows only with transitions (instance_came_online), not with polls.
 #
-#   bench/poll.sh                          # defaults: ~5 minutes
-#   DURATION=5 ROUNDS=1 STEADY=15 bench/poll.sh    # a quicker try
+#   bench/poll.sh                                  # defaults: ~5.5 minutes (7 on a busy machine)
+#   DURATION=5 ROUNDS=1 STEADY=20 bench/poll.sh    # a quicker try, ~3 minutes
 #
 # Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP as in run.sh (10, 2, 32, 2, 5) for the
 #            saturation run; INSTANCES (1000) over ACCOUNTS (10); RATE (200) requests/s held for
