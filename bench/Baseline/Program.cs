@@ -1,6 +1,6 @@
-// The bare baseline for bench/run.sh: the same JSON documents as the API's instance object, stored
-// and read with Npgsql directly, with no auth, no event store and no mediator. It shows what this
-// machine's ASP.NET Core + PostgreSQL can do, so that the API's requests/s can be read as a ratio.
+// The bare baseline for the bench/ scripts: the same JSON documents as the API's instance object,
+// stored and read with Npgsql directly, with no auth, no event store and no mediator. It shows what
+// this machine's ASP.NET Core + PostgreSQL can do, so that the API's requests/s can be read as a ratio.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -42,6 +42,20 @@ app.MapGet("/instances/{id:guid}", async (Guid id, CancellationToken ct) =>
     return await cmd.ExecuteScalarAsync(ct) is string json
         ? Results.Text(json, "application/json", Encoding.UTF8)
         : Results.NotFound();
+});
+
+// A machine's poll, bare (bench/poll.sh): one UPDATE that writes the contact time into the row's
+// document in place, as the API's get-jobs does, and the same body ("[]", no job). No
+// authentication, no share lock on a stream row, no account check.
+app.MapGet("/instances/{id:guid}/touch", async (Guid id, CancellationToken ct) =>
+{
+    await using var cmd = db.CreateCommand(
+        "UPDATE bench_instances SET data = jsonb_set(data, '{last_connection}', to_jsonb($2::text)) WHERE id = $1 RETURNING 1");
+    cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+    cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = DateTimeOffset.UtcNow.ToString("O") });
+    return await cmd.ExecuteScalarAsync(ct) is null
+        ? Results.NotFound()
+        : Results.Text("[]", "application/json");
 });
 
 // The owner's documents, newest first, as a JSON array.
