@@ -15,6 +15,7 @@ using Sharedcloud.Es.Api.Instances;
 using Sharedcloud.Es.Api.Instances.Machine;
 using Sharedcloud.Es.Api.Marketplace;
 using Wolverine;
+using Wolverine.ErrorHandling;
 using Wolverine.Marten;
 using Sharedcloud.Es.Domain.Instances.Registering;
 using Sharedcloud.Es.Projections;
@@ -66,6 +67,11 @@ public static class ApiSetup
             opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(CheckSilenceHandler));
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
+            // A check that fails (the database away, say) is tried again, then rescheduled: never
+            // dropped, or the instance would never be checked for silence again.
+            opts.OnException<Exception>()
+                .RetryWithCooldown(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5))
+                .Then.ScheduleRetryIndefinitely(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10));
             // Timings of Wolverine's durability agent (scheduled-message polling, recovery of a
             // stopped node's messages) are Wolverine's defaults unless set under Wolverine:Durability.
             builder.Configuration.GetSection("Wolverine:Durability").Bind(opts.Durability);
