@@ -73,9 +73,11 @@ public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sess
         await using var writer = sessions.OpenSession();
         // Hold the owner's account stream (shared: creates do not wait for each other) so that an
         // account deletion, which locks it exclusively, either sees this instance or happens first.
+        // The account's read model row is locked too: after waiting for a deletion, PostgreSQL
+        // re-reads only the rows it locks, and the deletion removes that row (no owner: 404).
         await writer.BeginTransactionAsync(ct);
         var owners = await writer.QueryAsync<int>(
-            $"select 1 from {MartenConfiguration.Schema}.mt_streams s join {MartenConfiguration.Schema}.mt_doc_accountdetails a on a.id = s.id where s.id = ? for share of s",
+            $"select 1 from {MartenConfiguration.Schema}.mt_streams s join {MartenConfiguration.Schema}.mt_doc_accountdetails a on a.id = s.id where s.id = ? for share of s, a",
             ct, command.AccountId);
         if (owners.Count == 0) throw new NotFoundException();
         writer.Events.StartStream<Instance>(command.InstanceId, registered);
