@@ -50,6 +50,8 @@ public static class ApiSetup
             {
                 MartenConfiguration.Configure(opts, connectionString);
                 IdempotencyStore.Configure(opts);
+                // marten.event.append, per event type: what the service writes, for the metrics.
+                opts.OpenTelemetry.TrackEventCounters();
             })
             .BuildSessionsWith<AuditedSessions>()
             .ApplyAllDatabaseChangesOnStartup()
@@ -116,6 +118,8 @@ public static class ApiSetup
 
         services.AddIdempotencyKeys(builder.Configuration);
 
+        builder.AddTelemetry();
+
         services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
     }
@@ -134,6 +138,7 @@ public static class ApiSetup
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseRouting();
 
+        app.MapTelemetry();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapAccounts();
