@@ -36,6 +36,8 @@ public static class ApiSetup
             throw new InvalidOperationException(
                 "No database configured: set ConnectionStrings:Postgres (environment ConnectionStrings__Postgres), " +
                 "or start the API with scripts/run.sh, which runs a local PostgreSQL.");
+        connectionString = DatabaseConnection.WithDefaults(connectionString);
+        builder.AddFaultTolerance();
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -131,6 +133,9 @@ public static class ApiSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseOptionalTrailingSlash();
+        // Explicit, so that it runs inside the error table: the one WebApplication adds by itself runs
+        // first of all, and a database failure while looking up a key would escape as a bare 500.
+        app.UseAuthentication();
         app.UseAuthenticationFirst();
         app.UseIdempotencyKeys();
         // Again inside: error bodies are part of the response that an Idempotency-Key replays.

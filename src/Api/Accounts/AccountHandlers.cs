@@ -99,7 +99,7 @@ public sealed class AccountHandlers(
             await writer.SaveChangesAsync(ct);
             EvictRevokedKeys();
             return key;
-        });
+        }, ct);
 
     private static DomainValidationException InvalidCredentials() =>
         new(FieldErrors.For(FieldErrors.NonField, LogIn.InvalidCredentials));
@@ -126,7 +126,7 @@ public sealed class AccountHandlers(
             await SaveUnlessUsernameTaken(writer, ct);
             EvictRevokedKeys();
             return command.AccountId;
-        });
+        }, ct);
 
     public async ValueTask<Unit> Handle(DeleteAccount command, CancellationToken ct) =>
         await Retry.OnConflict(sessions, async writer =>
@@ -147,7 +147,7 @@ public sealed class AccountHandlers(
             await writer.SaveChangesAsync(ct);
             EvictRevokedKeys();
             return Unit.Value;
-        });
+        }, ct);
 
     /// <summary>An unknown username costs as much time as a wrong password, so timing tells nothing.</summary>
     private PasswordVerificationResult HashInVain(string password)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Npgsql;
+using Sharedcloud.Es.Api.Infrastructure;
 
 namespace Sharedcloud.Es.Api.Auth;
 
@@ -14,9 +15,16 @@ namespace Sharedcloud.Es.Api.Auth;
 /// <summary>The account a key belongs to, and its username (recorded as the actor of its changes).</summary>
 public sealed record KeyOwner(Guid AccountId, string Username);
 
-public sealed class KeyCache(NpgsqlDataSource dataSource, ILogger<KeyCache> logger) : BackgroundService
+public sealed class KeyCache(NpgsqlDataSource dataSource, DatabasePools pools, ILogger<KeyCache> logger) : BackgroundService
 {
     public const string Channel = "sharedcloud_key_revoked";
+
+    /// <summary>
+    /// A listener hears nothing from a server that vanished without closing the connection (a network
+    /// partition, a replaced host): after this much quiet it asks, and a dead connection then fails
+    /// within the command timeout, taking the cache out of use.
+    /// </summary>
+    private static readonly TimeSpan QuietBeforePing = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan EntryLifetime = TimeSpan.FromMinutes(5);
     private const int MaxEntries = 100_000;
 
@@ -66,7 +74,11 @@ public sealed class KeyCache(NpgsqlDataSource dataSource, ILogger<KeyCache> logg
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 _listening = true;
                 while (!stoppingToken.IsCancellationRequested)
-                    await connection.WaitAsync(stoppingToken);
+                {
+                    if (await connection.WaitAsync(QuietBeforePing, stoppingToken)) continue;
+                    await using var ping = new NpgsqlCommand("select 1", connection);
+                    await ping.ExecuteScalarAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -75,6 +87,8 @@ public sealed class KeyCache(NpgsqlDataSource dataSource, ILogger<KeyCache> logg
             catch (Exception e)
             {
                 logger.LogWarning(e, "Lost the key revocation listener; authenticating against the database until it is back");
+                // Usually the first to notice a restarted server: the pools' idle connections died with this one.
+                pools.ClearAfter(e);
             }
             finally
             {

@@ -1,6 +1,6 @@
+using System.Globalization;
 using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
-using Npgsql;
 using Sharedcloud.Es.Domain.Common;
 
 namespace Sharedcloud.Es.Api.Infrastructure;
@@ -9,7 +9,7 @@ namespace Sharedcloud.Es.Api.Infrastructure;
 /// The one place where failures become responses: each exception type maps to one status and one
 /// DRF-shaped body. Nothing of an exception's internals reaches a client.
 /// </summary>
-public sealed class ErrorTable(ILogger<ErrorTable> logger) : IExceptionHandler
+public sealed class ErrorTable(ILogger<ErrorTable> logger, DatabasePools pools) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -43,10 +43,14 @@ public sealed class ErrorTable(ILogger<ErrorTable> logger) : IExceptionHandler
                 await WriteDetail(response, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? "Request body is too large." : "Malformed request.", ct);
                 break;
-            case NpgsqlException or TimeoutException when !ct.IsCancellationRequested:
-                logger.LogError(exception, "The database is unavailable");
-                response.Headers.RetryAfter = "5";
-                await WriteDetail(response, StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable.", ct);
+            case var e when DatabaseFaults.IsConflict(e):
+                await WriteDetail(response, StatusCodes.Status409Conflict, Retry.ConflictDetail, ct);
+                break;
+            case var e when DatabaseFaults.IsUnavailable(e) && !ct.IsCancellationRequested:
+                logger.LogWarning(exception, "The database is unavailable ({Method} {Path})", context.Request.Method, context.Request.Path);
+                pools.ClearAfter(exception);
+                response.Headers.RetryAfter = DatabaseFaults.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                await WriteDetail(response, StatusCodes.Status503ServiceUnavailable, DatabaseFaults.UnavailableDetail, ct);
                 break;
             default:
                 logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);

@@ -94,7 +94,7 @@ public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sess
             stream.AppendMany(events);
             await writer.SaveChangesAsync(ct);
             return command.InstanceId;
-        });
+        }, ct);
 
     public async ValueTask<Unit> Handle(DeleteInstance command, CancellationToken ct) =>
         await Retry.OnConflict(sessions, async writer =>
@@ -103,5 +103,5 @@ public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sess
             stream.AppendOne(DeleteInstance.Decide(command, stream.Aggregate, stream.StartingVersion ?? 0));
             await writer.SaveChangesAsync(ct);
             return Unit.Value;
-        });
+        }, ct);
 }

@@ -45,7 +45,7 @@ public sealed class MachineHandlers(
             stream.AppendMany(events);
             await writer.SaveChangesAsync(ct);
             return id;
-        });
+        }, ct);
 
     /// <summary>
     /// Polls arrive every few seconds from every running machine, so the usual one is a single
@@ -80,7 +80,7 @@ public sealed class MachineHandlers(
             }
             await writer.SaveChangesAsync(ct);
             return Unit.Value;
-        });
+        }, ct);
     }
 
     private const string Schema = MartenConfiguration.Schema;
