@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.Metadata;
-
 namespace Sharedcloud.Es.Api.Documentation;
 
 /// <summary>
@@ -110,8 +108,6 @@ public static class OperationDocs
         builder.WithMetadata(doc);
         builder.WithSummary(summary);
         builder.WithTags(tag);
-        if (doc.BodyType is { } body)
-            builder.WithMetadata(new AcceptsMetadata(ApiDocs.BodyContentTypes, body, isOptional: !doc.BodyRequired));
         foreach (var success in doc.Successes)
             builder.WithMetadata(new ProducesResponseTypeMetadata(success.Status, success.Type,
                 success.ContentType is { } contentType ? [contentType] : []));

@@ -14,13 +14,29 @@ namespace Sharedcloud.Es.Api.Documentation;
 /// </summary>
 public sealed class OperationDocTransformer : IOpenApiOperationTransformer
 {
-    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
-        var doc = context.Description.ActionDescriptor.EndpointMetadata.OfType<OperationDoc>().LastOrDefault();
-        if (doc is not null)
-            Apply(operation, doc, context.Description.HttpMethod ?? "GET", "/" + context.Description.RelativePath,
-                context.Document ?? throw new InvalidOperationException("No document to refer to."));
-        return Task.CompletedTask;
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<OperationDoc>().LastOrDefault() is not { } doc) return;
+        var document = context.Document ?? throw new InvalidOperationException("No document to refer to.");
+        if (doc.BodyType is { } body) operation.RequestBody = await RequestBodyAsync(body, doc.BodyRequired, context, document, ct);
+        Apply(operation, doc, context.Description.HttpMethod ?? "GET", "/" + context.Description.RelativePath, document);
+    }
+
+    /// <summary>
+    /// The body in every encoding the endpoints read. Declared here rather than as endpoint metadata
+    /// (Accepts), which routing would enforce, answering other content types with a bare 415 of its own.
+    /// </summary>
+    private static async Task<OpenApiRequestBody> RequestBodyAsync(Type type, bool required,
+        OpenApiOperationTransformerContext context, OpenApiDocument document, CancellationToken ct)
+    {
+        var schemas = (document.Components ??= new OpenApiComponents()).Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        if (!schemas.ContainsKey(type.Name)) schemas[type.Name] = await context.GetOrCreateSchemaAsync(type, null, ct);
+        var reference = new OpenApiSchemaReference(type.Name, document);
+        return new OpenApiRequestBody
+        {
+            Required = required,
+            Content = ApiDocs.BodyContentTypes.ToDictionary(c => c, _ => new OpenApiMediaType { Schema = reference }),
+        };
     }
 
     public static void Apply(OpenApiOperation operation, OperationDoc doc, string method, string path, OpenApiDocument document)
