@@ -76,7 +76,7 @@ public sealed class ApiDocComponents : IOpenApiDocumentTransformer
             ? response.Name
             : throw new InvalidOperationException($"Status {status} has no error response in {nameof(ApiDocComponents)}; add one.");
 
-    public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
     {
         document.Info = new OpenApiInfo
         {
@@ -107,7 +107,7 @@ public sealed class ApiDocComponents : IOpenApiDocumentTransformer
         AddParameters(document);
         AddHeaders(document);
         AddResponses(document, Referenced(document));
-        await Task.CompletedTask;
+        return Task.CompletedTask;
     }
 
     private static void AddSchemas(OpenApiDocument document)

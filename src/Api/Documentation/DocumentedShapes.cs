@@ -6,7 +6,7 @@ namespace Sharedcloud.Es.Api.Documentation;
 
 // Shapes that exist only for the OpenAPI document: the endpoints read these bodies field by field
 // (RequestBody) and write the event lists by hand (EventLog), so there is no type to infer them from.
-// Each one must say what the code does; the document tests post them back to the API.
+// OpenApiDocumentTests hold some of them to the API's answers (the instance form, the event shapes).
 
 [Description("A new account.")]
 public sealed class SignUpForm
