@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Accounts;
 using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Gpus;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Infrastructure.Idempotency;
@@ -114,11 +115,18 @@ public static class ApiSetup
         services.AddAuthentication(TokenAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthentication>(TokenAuthentication.SchemeName, null);
 
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Api));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Api);
+            // As ApiJson's: the OpenAPI document describes types with these options.
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         services.AddExceptionHandler<ErrorTable>();
         services.AddProblemDetails();
 
         services.AddIdempotencyKeys(builder.Configuration);
+        builder.AddApiDocs();
 
         builder.AddTelemetry();
 
@@ -144,8 +152,11 @@ public static class ApiSetup
         app.UseRouting();
 
         app.MapTelemetry();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
+            .Documented("live", ApiTags.Health, "The process runs", d => d.ReturnsText(200, "Healthy", "Running."));
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
+            .Documented("ready", ApiTags.Health, "PostgreSQL answers", d => d
+                .ReturnsText(200, "Healthy", "Ready to serve.").ReturnsText(503, "Unhealthy", "The database does not answer."));
         app.MapAccounts();
         app.MapGpus();
         app.MapInstances();
@@ -153,5 +164,6 @@ public static class ApiSetup
         app.MapMachine();
         app.MapImages();
         app.MapOffers();
+        app.MapApiDocs();
     }
 }

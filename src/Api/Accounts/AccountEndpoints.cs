@@ -3,6 +3,7 @@ using Marten;
 using Mediator;
 using Microsoft.AspNetCore.Identity;
 using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Accounts;
 using Sharedcloud.Es.Domain.Accounts.Changing;
@@ -35,7 +36,8 @@ public static class AccountEndpoints
                 throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, caller: null, ct);
             }
             return await Render(id, http, mediator, clock, StatusCodes.Status201Created, ct);
-        });
+        }).Documented("signUp", ApiTags.Accounts, "Sign up", d => d
+            .Body<SignUpForm>().Returns<AccountResponse>(StatusCodes.Status201Created, "The new account.").ETag());
 
         app.MapPost("/api/v1/api-token-auth", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
@@ -43,7 +45,9 @@ public static class AccountEndpoints
             var key = await mediator.Send(new LogIn(body.Text("username"), body.Text("password", trim: false)), ct);
             http.Response.Headers.CacheControl = SecurityHeaders.NoStore; // the body is a credential
             return ApiResults.Ok(new TokenResponse(key), ApiJson.Api.TokenResponse);
-        });
+        }).Documented("logIn", ApiTags.Accounts, "Log in: get the account's API key", d => d
+            .Describe("Wrong credentials are 400 `{\"non_field_errors\": [\"Unable to log in with provided credentials.\"]}`.")
+            .Body<LoginForm>().Returns<TokenResponse>(description: "The key: the same one until a change of the account rotates it. Not cached (`no-store`)."));
 
         // Only the caller's own account, as a bare array.
         app.MapGet("/api/v1/users", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
@@ -51,7 +55,7 @@ public static class AccountEndpoints
             var details = await mediator.Send(new GetAccount(http.AccountId()), ct);
             return ApiResults.Ok(new List<AccountResponse> { AccountResponse.From(details, clock.GetUtcNow()) },
                 ApiJson.Api.ListAccountResponse);
-        });
+        }).Documented("listUsers", ApiTags.Accounts, "The caller's account, in a list", d => d.Returns<List<AccountResponse>>());
 
         var account = app.MapGroup("/api/v1/users/account");
 
@@ -61,7 +65,7 @@ public static class AccountEndpoints
             return Preconditions.IfNoneMatch(http.Request, details.Version)
                 ? Preconditions.NotModified(http.Response, details.Version)
                 : Respond(details, http, clock, StatusCodes.Status200OK);
-        });
+        }).Documented("getAccount", ApiTags.Accounts, "The caller's account", d => d.Returns<AccountResponse>().ETag().IfNoneMatch());
 
         account.MapPatch("", async (HttpContext http, IMediator mediator, IQuerySession session,
             IPasswordHasher<AccountCredentials> hasher, TimeProvider clock, CancellationToken ct) =>
@@ -89,13 +93,16 @@ public static class AccountEndpoints
                 throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, command.AccountId, ct);
             }
             return await Render(http.AccountId(), http, mediator, clock, StatusCodes.Status200OK, ct);
-        });
+        }).Documented("changeAccount", ApiTags.Accounts, "Change the username, email or password", d => d
+            .Describe("Any change rotates the API key: the old one stops working, and the next login returns the new one.")
+            .Body<AccountChangeForm>(required: false).Returns<AccountResponse>().ETag().IfMatch());
 
         account.MapDelete("", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
             await mediator.Send(new DeleteAccount(http.AccountId(), Preconditions.IfMatch(http.Request)), ct);
             return Results.NoContent();
-        });
+        }).Documented("deleteAccount", ApiTags.Accounts, "Delete the account and its instances", d => d
+            .NoContent("Deleted; the key no longer works. The history stays in the event store.").IfMatch());
     }
 
     private static async Task<IResult> Render(Guid id, HttpContext http, IMediator mediator, TimeProvider clock, int status,

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Mediator;
 using Microsoft.AspNetCore.Http.Extensions;
 using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Projections;
@@ -48,7 +49,12 @@ public static class AuditEndpoints
             if (page.HasMore)
                 NextLink(http, $"/api/v1/instances/{id}/events/", "since_version", page.Events[^1].Version);
             return Events(page, withStream: false);
-        });
+        }).Documented("listInstanceEvents", ApiTags.Audit, "An instance's history, oldest first", d => d
+            .Describe("Also once the instance is deleted, for its owner; anyone else gets 404.")
+            .Parameters(
+                QueryParameter.Integer("since_version", "Only the events after this version.", 0),
+                QueryParameter.Integer("limit", $"At most this many events ({DefaultLimit} by default).", 1, MaxLimit))
+            .Returns<List<InstanceEvent>>().Paged().Errors(StatusCodes.Status404NotFound));
 
         app.MapGet("/api/v1/audit", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
@@ -66,7 +72,17 @@ public static class AuditEndpoints
             var page = await mediator.Send(new GetAuditFeed(filter), ct);
             if (page.HasMore) NextLink(http, "/api/v1/audit/", "cursor", page.Events[^1].Sequence);
             return Events(page, withStream: true);
-        });
+        }).Documented("listAuditEvents", ApiTags.Audit, "The caller's audit feed, newest first", d => d
+            .Describe("The events of the caller's account and of all their instances (deleted ones included).")
+            .Parameters(
+                QueryParameter.Uuid("instance", "Only this instance's events."),
+                QueryParameter.Choice("type", "Only events of these types (repeatable).", [.. EventTypes.Order(StringComparer.Ordinal)])
+                    with { Repeatable = true },
+                QueryParameter.Time("since", "Only events recorded at or after this time."),
+                QueryParameter.Time("until", "Only events recorded up to this time."),
+                QueryParameter.Integer("limit", $"At most this many events ({DefaultLimit} by default).", 1, MaxLimit),
+                QueryParameter.Integer("cursor", "Where the previous page ended: opaque, taken from the `Link` header.", 1))
+            .Returns<List<FeedEvent>>().Paged());
     }
 
     private static int Limit(QueryParameters query) => (int)(query.Integer("limit", 1, MaxLimit) ?? DefaultLimit);

@@ -3,6 +3,7 @@ using Marten;
 using Marten.Schema;
 using Mediator;
 using Microsoft.Extensions.Options;
+using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Instances.Machine;
 using Sharedcloud.Es.Api.Marketplace;
@@ -46,7 +47,9 @@ public static class GpuEndpoints
             var now = clock.GetUtcNow();
             var gpus = await mediator.Send(new ListGpus(), ct);
             return ApiResults.Ok(gpus.Select(g => ToResponse(g.Gpu, g.IsAvailable, now)).ToList(), ApiJson.Api.ListGpuResponse);
-        });
+        }).Documented("listGpus", ApiTags.Marketplace, "The GPU catalog, most CUDA cores first", d => d
+            .Describe("`is_available`: at least one instance with this GPU is on the market now.")
+            .Returns<List<GpuResponse>>());
 
         app.MapGet("/api/v1/gpus/{id:guid}", async (Guid id, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
@@ -54,7 +57,8 @@ public static class GpuEndpoints
             var (gpu, available) = gpus.FirstOrDefault(g => g.Gpu.Id == id);
             if (gpu is null) throw new NotFoundException();
             return ApiResults.Ok(ToResponse(gpu, available, clock.GetUtcNow()), ApiJson.Api.GpuResponse);
-        });
+        }).Documented("getGpu", ApiTags.Marketplace, "One GPU of the catalog", d => d
+            .Returns<GpuResponse>().Errors(StatusCodes.Status404NotFound));
     }
 
     private static GpuResponse ToResponse(GpuDocument g, bool available, DateTimeOffset now) =>

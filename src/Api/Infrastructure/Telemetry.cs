@@ -77,7 +77,8 @@ public static class Telemetry
         var options = app.Services.GetRequiredService<TelemetryOptions>();
         if (!options.Enabled || !(options.Prometheus ?? !app.Environment.IsProduction())) return;
         app.Services.GetRequiredService<ProjectionLag>();
-        app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
+        // For Prometheus, not for API clients: not in the OpenAPI document.
+        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).ExcludeFromDescription();
     }
 }
 

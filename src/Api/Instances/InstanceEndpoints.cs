@@ -1,5 +1,6 @@
 using Mediator;
 using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Instances;
@@ -23,7 +24,7 @@ public static class InstanceEndpoints
             var list = await mediator.Send(new ListInstances(http.AccountId()), ct);
             var now = clock.GetUtcNow();
             return ApiResults.Ok(list.Select(d => InstanceResponse.From(d, now)).ToList(), ApiJson.Api.ListInstanceResponse);
-        });
+        }).Documented("listInstances", ApiTags.Instances, "The caller's instances, newest first", d => d.Returns<List<InstanceResponse>>());
 
         // As it is, or with ?version=N or ?at=<time> as it was then (time travel).
         instances.MapGet("{id:guid}", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
@@ -34,26 +35,40 @@ public static class InstanceEndpoints
             return Preconditions.IfNoneMatch(http.Request, details.Version)
                 ? Preconditions.NotModified(http.Response, details.Version)
                 : Respond(details, http, clock, StatusCodes.Status200OK);
-        });
+        }).Documented("getInstance", ApiTags.Instances, "One instance, as it is or as it was", d => d
+            .Describe("With `version` or `at` (not both), the instance as it was then, also after its deletion; 404 where it did " +
+                      "not exist. The ETag is that version's.")
+            .Parameters(
+                QueryParameter.Integer("version", "The instance right after its Nth event.", 1),
+                QueryParameter.Time("at", "The instance with every event recorded up to this time."))
+            .Returns<InstanceResponse>().ETag().IfNoneMatch().Errors(StatusCodes.Status404NotFound));
 
         instances.MapPost("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
             var fields = ReadFields(await RequestBody.ReadAsync(http.Request, ct));
             var id = await mediator.Send(new RegisterInstance(Guid.CreateVersion7(), http.AccountId(), fields), ct);
             return await Render(id, http, mediator, clock, StatusCodes.Status201Created, ct);
-        });
+        }).Documented("createInstance", ApiTags.Instances, "Create an instance", d => d
+            .Body<InstanceForm>().Returns<InstanceResponse>(StatusCodes.Status201Created, "The new instance (status 1, NOT_AVAILABLE).").ETag());
 
         instances.MapPut("{id:guid}", (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
-            Change(id, replace: true, http, mediator, clock, ct));
+            Change(id, replace: true, http, mediator, clock, ct))
+            .Documented("replaceInstance", ApiTags.Instances, "Update an instance", d => d
+                .Describe("`name` and `ask_price` are required; omitted fields keep their values.")
+                .Body<InstanceForm>().Returns<InstanceResponse>().ETag().IfMatch().Errors(StatusCodes.Status404NotFound));
 
         instances.MapPatch("{id:guid}", (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
-            Change(id, replace: false, http, mediator, clock, ct));
+            Change(id, replace: false, http, mediator, clock, ct))
+            .Documented("changeInstance", ApiTags.Instances, "Change some of an instance's fields", d => d
+                .Body<InstanceChangesForm>(required: false).Returns<InstanceResponse>().ETag().IfMatch()
+                .Errors(StatusCodes.Status404NotFound));
 
         instances.MapDelete("{id:guid}", async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
             await mediator.Send(new DeleteInstance(id, http.AccountId(), Preconditions.IfMatch(http.Request)), ct);
             return Results.NoContent();
-        });
+        }).Documented("deleteInstance", ApiTags.Instances, "Delete an instance", d => d
+            .NoContent("Deleted. Its history stays readable by its owner.").IfMatch().Errors(StatusCodes.Status404NotFound));
     }
 
     private static async Task<IResult> Change(Guid id, bool replace, HttpContext http, IMediator mediator, TimeProvider clock,

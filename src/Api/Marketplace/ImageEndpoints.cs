@@ -3,6 +3,7 @@ using Marten.Schema;
 using Mediator;
 using Npgsql;
 using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Instances;
 using Sharedcloud.Es.Domain.Common;
@@ -61,7 +62,10 @@ public static class ImageEndpoints
             }
             var now = clock.GetUtcNow();
             return ApiResults.Ok(images.Select(i => ToResponse(i.Image, i.Installations, now)).ToList(), ApiJson.Api.ListImageResponse);
-        });
+        }).Documented("listImages", ApiTags.Marketplace, "The image catalog, oldest first", d => d
+            .Describe("`num_installations`: how many instances (of every account) have the image installed.")
+            .Parameters(QueryParameter.Uuid("instance", "Only the images installed on this instance of the caller's (404 for anyone else's)."))
+            .Returns<List<ImageResponse>>().Errors(StatusCodes.Status404NotFound));
 
         app.MapGet("/api/v1/images/{id:guid}", async (Guid id, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
@@ -69,7 +73,8 @@ public static class ImageEndpoints
             var (image, installations) = images.FirstOrDefault(i => i.Image.Id == id);
             if (image is null) throw new NotFoundException();
             return ApiResults.Ok(ToResponse(image, installations, clock.GetUtcNow()), ApiJson.Api.ImageResponse);
-        });
+        }).Documented("getImage", ApiTags.Marketplace, "One image of the catalog", d => d
+            .Returns<ImageResponse>().Errors(StatusCodes.Status404NotFound));
     }
 
     private static ImageResponse ToResponse(ImageDocument i, int installations, DateTimeOffset now) =>

@@ -1,6 +1,7 @@
 using Marten;
 using Mediator;
 using Microsoft.Extensions.Options;
+using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Instances.Machine;
 using Sharedcloud.Es.Domain.Gpus;
@@ -68,6 +69,13 @@ public static class OfferEndpoints
                 var model = o.GpuId is { } id ? GpuCatalog.Find(id) : null;
                 return new OfferResponse(o.Name, o.Type, model?.Name ?? "n/a", model?.CudaCores, o.AskPrice, o.LastConnection, now);
             }).ToList(), ApiJson.Api.ListOfferResponse);
-        });
+        }).Documented("listOffers", ApiTags.Marketplace, "The marketplace: instances on offer, cheapest first", d => d
+            .Describe("Every account's instances that are AVAILABLE and online (a contact within `Presence:OfflineAfter`), " +
+                      "without owner or uuid.")
+            .Parameters(
+                QueryParameter.Choice("type", "Only CPU (`1`, `cpu`) or GPU (`2`, `gpu`) instances.", "1", "2", "cpu", "gpu"),
+                QueryParameter.Uuid("gpu", "Only instances with this GPU."),
+                QueryParameter.Number("max_price", "Only instances asking at most this."))
+            .Returns<List<OfferResponse>>());
     }
 }

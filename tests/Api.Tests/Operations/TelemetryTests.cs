@@ -28,6 +28,9 @@ public sealed class TelemetryTests(PasswordedApiFactory api) : IClassFixture<Pas
     [Fact]
     public async Task Requests_per_route_database_time_and_appended_events_are_scraped()
     {
+        // Marten's meter is static: every host in this test process adds to it, so its counters are
+        // compared before and after, and can only have grown by at least this test's own events.
+        var before = (await api.Anonymous().GetAsync("/metrics")).EnsureStatus(200).Body;
         var john = await api.NewAccountAsync();
         var id = (await john.CreateAsync(Body.Form, ("name", "m1"), ("ask_price", 0.5))).EnsureStatus(201).Object["uuid"]!.ToString();
         for (var i = 0; i < 3; i++) (await john.GetAsync($"{InstancesUrl}{id}/")).EnsureStatus(200);
@@ -41,12 +44,15 @@ public sealed class TelemetryTests(PasswordedApiFactory api) : IClassFixture<Pas
             "http_request_method=\"GET\"", "http_response_status_code=\"200\"", "http_route=\"/api/v1/instances/{id:guid}\""));
         Assert.Equal(1, Sample(metrics, "http_server_request_duration_seconds_count",
             "http_request_method=\"POST\"", "http_response_status_code=\"201\"", "http_route=\"/api/v1/instances/\""));
-        Assert.Equal(1, Sample(metrics, "marten_event_append_events_total", "event_type=\"instance_registered\""));
-        Assert.Equal(1, Sample(metrics, "marten_event_append_events_total", "event_type=\"instance_price_changed\""));
-        Assert.Equal(1, Sample(metrics, "marten_event_append_events_total", "event_type=\"account_registered\""));
+        foreach (var type in new[] { "account_registered", "instance_registered", "instance_price_changed" })
+            Assert.True(Grown(before, metrics, "marten_event_append_events_total", $"event_type=\"{type}\"") >= 1, type);
         Assert.True(Sample(metrics, "db_client_operation_duration_seconds_count", "db_system_name=\"postgresql\"") > 0);
         Assert.DoesNotContain(api.Password, metrics);
     }
+
+    private static double Grown(string before, string after, string name, string label) =>
+        Sample(after, name, label) - (Regex.IsMatch(before, $"^{Regex.Escape(name)}\\{{.*{Regex.Escape(label)}", RegexOptions.Multiline)
+            ? Sample(before, name, label) : 0);
 
     /// <summary>The sum of every sample of a metric whose labels include all the given ones.</summary>
     private static double Sample(string metrics, string name, params string[] labels)

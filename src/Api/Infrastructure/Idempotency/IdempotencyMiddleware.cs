@@ -37,8 +37,7 @@ public sealed class IdempotencyMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!IsUnsafe(request.Method) || !request.Path.StartsWithSegments("/api/v1")
-            || !request.Headers.TryGetValue(Header, out var values))
+        if (!Applies(request.Method, request.Path) || !request.Headers.TryGetValue(Header, out var values))
         {
             await next(context);
             return;
@@ -58,7 +57,7 @@ public sealed class IdempotencyMiddleware(
         }
         // A login answers with an API key, which must not be stored (the database holds only digests). Logging
         // in again is harmless: it gives the same key until the key is rotated.
-        if (HttpMethods.IsPost(request.Method) && request.Path.Equals("/api/v1/api-token-auth"))
+        if (!StoresResponse(request.Method, request.Path))
         {
             await next(context);
             return;
@@ -153,8 +152,14 @@ public sealed class IdempotencyMiddleware(
         }
     }
 
-    private static bool IsUnsafe(string method) =>
-        HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method);
+    /// <summary>Whether a request may carry the header (unsafe methods of the API); the OpenAPI document asks the same.</summary>
+    public static bool Applies(string method, PathString path) =>
+        path.StartsWithSegments("/api/v1")
+        && (HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method));
+
+    /// <summary>Whether a keyed request's response is kept for replay: all but a login, whose response is an API key.</summary>
+    public static bool StoresResponse(string method, PathString path) =>
+        !(HttpMethods.IsPost(method) && path.Equals("/api/v1/api-token-auth"));
 
     public static bool IsValidKey(string key) =>
         key.Length is > 0 and <= MaxKeyLength && key.All(c => c is >= ' ' and <= '~');
