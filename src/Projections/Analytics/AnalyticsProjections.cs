@@ -10,10 +10,6 @@ namespace Sharedcloud.Es.Projections.Analytics;
 /// </summary>
 public static class AnalyticsProjections
 {
-    /// <summary>The analytics projections' names, as the daemon and its progress table know them.</summary>
-    public static readonly IReadOnlyList<string> Names =
-        [MarketListingProjection.ProjectionName, PriceHistoryProjection.ProjectionName, DailyActivityProjection.ProjectionName];
-
     /// <summary>The documents' tables are named here, not derived from class names, because the API reads them with SQL.</summary>
     public const string MarketListingTable = "mt_doc_market_listing";
 
