@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Accounts;
+using Sharedcloud.Es.Api.Analytics;
 using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Documentation;
@@ -61,6 +62,7 @@ public static class ApiSetup
             .InitializeWith(new GpuCatalogSeed())
             .InitializeWith(new ImageCatalogSeed())
             .InitializeWith(new AuditIndex())
+            .AddAsyncDaemon(builder.Configuration.ProjectionDaemonMode())
             .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
 
         // Wolverine runs the durable, scheduled background work (silence checks); requests go
@@ -129,6 +131,7 @@ public static class ApiSetup
         builder.AddApiDocs();
 
         builder.AddTelemetry();
+        services.AddAnalytics();
 
         services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
@@ -165,5 +168,6 @@ public static class ApiSetup
         app.MapImages();
         app.MapOffers();
         app.MapApiDocs();
+        app.MapAnalytics();
     }
 }

@@ -5,6 +5,7 @@ using Marten;
 using Sharedcloud.Es.Domain.Accounts;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections.Accounts;
+using Sharedcloud.Es.Projections.Analytics;
 using Sharedcloud.Es.Projections.Gpus;
 using Sharedcloud.Es.Projections.Images;
 using Sharedcloud.Es.Projections.Instances;
@@ -78,6 +79,7 @@ public static class MartenConfiguration
         opts.Projections.Add<InstanceStateProjection>(ProjectionLifecycle.Live);
         opts.Projections.Add<AccountDetailsProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<AccountStateProjection>(ProjectionLifecycle.Live);
+        AnalyticsProjections.Configure(opts);
 
         // Real columns for what the list filters and sorts on: an index scan instead of a jsonb sort.
         opts.Schema.For<InstanceDetails>()

@@ -12,8 +12,8 @@ public sealed class RequestAudit
     public const string CorrelationHeader = "X-Correlation-ID";
 
     // Header names inside mt_events.headers. The acting account's username is Marten's user_name column.
-    public const string ActorIdHeader = "actor_id";
-    public const string OwnerIdHeader = "owner_id";
+    public const string ActorIdHeader = Projections.Analytics.EventMetadata.ActorIdHeader;
+    public const string OwnerIdHeader = Projections.Analytics.EventMetadata.OwnerIdHeader;
     public const string MethodHeader = "method";
     public const string PathHeader = "path";
 

@@ -36,6 +36,7 @@ public sealed class ApiDocComponents : IOpenApiDocumentTransformer
         [ApiTags.Machine] = "What the provider's machine calls: start and stop, the job poll, installed images.",
         [ApiTags.Marketplace] = "The catalogs (GPUs, images) and the instances on offer.",
         [ApiTags.Audit] = "Every change as an event: one instance's history, or the caller's whole feed.",
+        [ApiTags.Analytics] = "Read models over the whole history, built by an asynchronous projection: X-Projection-Lag says how far behind they are.",
         [ApiTags.Health] = "For load balancers and orchestrators; outside the API, no key needed.",
     };
 
@@ -245,5 +246,6 @@ public static class ApiTags
     public const string Machine = "Machine";
     public const string Marketplace = "Marketplace";
     public const string Audit = "Audit";
+    public const string Analytics = "Analytics";
     public const string Health = "Health";
 }

@@ -58,7 +58,8 @@ public static class Telemetry
                     .AddNpgsqlInstrumentation()
                     .AddMeter(Sources)
                     .AddMeter(MeterName);
-                if (prometheus) metrics.AddPrometheusExporter();
+                // No response cache: a scrape shows the counters as they are (scrapes come seconds apart anyway).
+                if (prometheus) metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (!string.IsNullOrWhiteSpace(otlp)) metrics.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
             })
             .WithTracing(tracing =>

@@ -1,0 +1,27 @@
+using JasperFx.Events.Projections;
+using Marten;
+
+namespace Sharedcloud.Es.Projections.Analytics;
+
+/// <summary>
+/// The analysts' read models: asynchronous projections that Marten's daemon builds from the whole
+/// event log, off the request path. Ordinary projections, so Marten's own tooling
+/// (<c>projections rebuild</c>, the daemon API) handles them like any other.
+/// </summary>
+public static class AnalyticsProjections
+{
+    /// <summary>The documents' tables are named here, not derived from class names, because the API reads them with SQL.</summary>
+    public const string MarketListingTable = "mt_doc_market_listing";
+
+    public static void Configure(StoreOptions opts)
+    {
+        opts.Projections.Add<MarketListingProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Add<PriceHistoryProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Add<DailyActivityProjection>(ProjectionLifecycle.Async);
+
+        opts.Schema.For<MarketListing>().DocumentAlias("market_listing");
+        opts.Schema.For<DailyActivity>()
+            .Duplicate(x => x.AccountId)
+            .Duplicate(x => x.Day, pgType: "timestamptz");
+    }
+}
