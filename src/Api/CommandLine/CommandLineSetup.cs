@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace Sharedcloud.Es.Api.CommandLine;
 
 /// <summary>
-/// The one entry point: no arguments (or only options such as <c>--urls</c>) runs the web host;
+/// The one entry point: no arguments (or only options such as <c>--urls</c>) runs the web host, as it always did;
 /// a command name runs that command (JasperFx's command line: Marten's <c>projections</c>,
 /// <c>db-apply</c>, ... and ours, <c>events</c> and <c>bench</c>) without starting the host.
 /// </summary>
@@ -21,8 +21,13 @@ public static class CommandLineSetup
 
     public static async Task<int> RunSharedcloudAsync(this WebApplication app, string[] args)
     {
+        // Options alone (--urls from scripts/run.sh, the test host's settings) are the web host's, as before.
         var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : null;
-        if (command is null) return await app.RunJasperFxCommands(args);
+        if (command is null)
+        {
+            await app.RunAsync();
+            return 0;
+        }
 
         // JasperFx and Spectre write their chatter ("Searching ... for commands", headings) to
         // stdout; on stderr it cannot mix with the data that commands write to stdout (an export).
