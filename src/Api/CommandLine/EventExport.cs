@@ -28,7 +28,7 @@ public sealed class EventExport(NpgsqlDataSource dataSource)
     public async Task<long> WriteAsync(Filter filter, Stream output, IProgress<long> progress, CancellationToken ct)
     {
         await using var command = Select(filter,
-            $"seq_id, stream_id, version, type, timestamp, user_name, headers ->> '{RequestAudit.ActorIdHeader}', correlation_id, data::text",
+            $"seq_id, stream_id, version, type, timestamp, user_name, headers ->> '{RequestAudit.ActorIdHeader}', correlation_id, data",
             orderBySequence: true);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
@@ -56,7 +56,8 @@ public sealed class EventExport(NpgsqlDataSource dataSource)
             if (reader.IsDBNull(7)) json.WriteNull("correlation_id");
             else json.WriteString("correlation_id", reader.GetString(7));
             json.WritePropertyName("data");
-            json.WriteRawValue(reader.GetString(8), skipInputValidation: true);
+            // jsonb's UTF-8 bytes as they come from the server: no string, no transcoding.
+            json.WriteRawValue(reader.GetFieldValue<byte[]>(8), skipInputValidation: true);
             json.WriteEndObject();
             json.Flush();
             json.Reset(); // one JSON document a line: no separator before the next
