@@ -24,7 +24,7 @@ public static class ProjectionRebuild
             foreach (var projection in projections)
             {
                 if (!ProgressBar.Shown) await Console.Error.WriteLineAsync($"rebuilding {projection}");
-                await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(10), ct);
+                await daemon.RebuildProjectionAsync(projection, TimeSpan.FromHours(1), ct);
                 progress.Report(++done);
             }
             return done;
