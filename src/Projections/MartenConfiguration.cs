@@ -42,6 +42,13 @@ public static class MartenConfiguration
 
     public const string Schema = "sharedcloud";
 
+    /// <summary>
+    /// Events per page when a projection is rebuilt (<c>projections rebuild</c>, <c>events verify</c>).
+    /// Each page costs one upsert per document it touches, and a log interleaves many streams, so pages
+    /// far larger than Marten's 500 cut the writes per event (measured: 3.5× faster at 10,000, 5× at 25,000).
+    /// </summary>
+    public const int RebuildBatchSize = 25_000;
+
     /// <summary>The audit feed's index on mt_events (created by the API at start-up, kept by Marten's migrations).</summary>
     public const string OwnerIndexName = "mt_events_owner_seq";
 
@@ -75,9 +82,9 @@ public static class MartenConfiguration
         opts.Events.IgnoreIndex(OwnerTypeIndexName);
         foreach (var (type, name) in EventNames) opts.Events.MapEventType(type, name);
 
-        opts.Projections.Add<InstanceDetailsProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<InstanceDetailsProjection>(ProjectionLifecycle.Inline, o => o.BatchSize = RebuildBatchSize);
         opts.Projections.Add<InstanceStateProjection>(ProjectionLifecycle.Live);
-        opts.Projections.Add<AccountDetailsProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<AccountDetailsProjection>(ProjectionLifecycle.Inline, o => o.BatchSize = RebuildBatchSize);
         opts.Projections.Add<AccountStateProjection>(ProjectionLifecycle.Live);
         AnalyticsProjections.Configure(opts);
 

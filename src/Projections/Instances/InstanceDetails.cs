@@ -6,6 +6,7 @@ using Sharedcloud.Es.Domain.Instances;
 namespace Sharedcloud.Es.Projections.Instances;
 
 /// <summary>An instance as its owner reads it (GET /api/v1/instances/...). Deleted instances have none.</summary>
+[UnversionedFields("last_connection")]
 public sealed class InstanceDetails
 {
     public Guid Id { get; set; }
