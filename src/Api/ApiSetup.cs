@@ -115,6 +115,7 @@ public static class ApiSetup
         services.AddProblemDetails();
 
         services.AddIdempotencyKeys(builder.Configuration);
+        services.AddThrottling(builder.Configuration);
 
         services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
@@ -123,11 +124,13 @@ public static class ApiSetup
     public static void UseSharedcloud(this WebApplication app)
     {
         app.UseRequestAudit();
+        app.UseRequestLogging();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseOptionalTrailingSlash();
         app.UseAuthenticationFirst();
+        app.UseThrottling();
         app.UseIdempotencyKeys();
         // Again inside: error bodies are part of the response that an Idempotency-Key replays.
         app.UseExceptionHandler();
