@@ -88,6 +88,19 @@ public sealed class LoggingTests(LogCaptureApiFactory api) : IClassFixture<LogCa
             Assert.DoesNotContain(secret, response.Body);
     }
 
+    [Fact]
+    public async Task A_delete_and_its_replay_under_an_Idempotency_Key_log_no_error()
+    {
+        var john = await api.NewAccountAsync();
+        var url = Url(await john.CreateInstanceAsync());
+        var key = NewKey();
+
+        foreach (var _ in new[] { "first", "replay" })
+            (await john.SendAsync(HttpMethod.Delete, url, null, r => r.Headers.Add("Idempotency-Key", key))).EnsureStatus(204);
+
+        Assert.DoesNotContain(api.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
     private static Task Send(ApiClient client, HttpMethod method, string url, string correlationId) =>
         client.SendAsync(method, url, null, r => r.Headers.Add("X-Correlation-ID", correlationId));
 
