@@ -128,6 +128,7 @@ public sealed partial class RequestBody
         if (state == FieldState.Null) return Field<string>.Null;
         text ??= json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null;
         if (text is null) return Field<string>.Invalid(Messages.InvalidString);
+        if (text.Contains('\0')) return Field<string>.Invalid(Messages.NullCharacters);
         return Field<string>.Of(trim ? text.Trim() : text);
     }
 

@@ -183,7 +183,7 @@ public sealed class RequestFuzzer(Random random, (string Pattern, IReadOnlyList<
         "", " ", "box", "0.02", "1e400", "-1e400", "1e-400", "-0", "NaN", "Infinity", "-1", "0", "0.0001", "0.001", "99999999999999999999",
         "2147483648", "-2147483649", "9223372036854775808", "1", "2", "3", "gpu", "cpu", "GPU", RandomGuid().ToString(), Pick(catalog.Gpus),
         Pick(catalog.Images), Pick(catalog.RegistryPaths), new string('x', 256), new string('x', random.Next(1000, 60_000)), "\u0000", "ü", "😀",
-        "%ff", "user@example.com", "a-long-enough-passphrase", "1.2345", "12345678901.5", "27-11-2026 07:09:25", "2026-11-27T07:09:25Z",
+        "%ff", "a\u0000b", "user@example.com", "a-long-enough-passphrase", "1.2345", "12345678901.5", "27-11-2026 07:09:25", "2026-11-27T07:09:25Z",
         "0001-01-01", "9999-12-31T23:59:59Z", "[]", "{}", "null", "true",
     ];
 

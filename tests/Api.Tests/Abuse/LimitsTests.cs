@@ -42,6 +42,19 @@ public sealed class LimitsTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Empty((await john.GetAsync(InstancesUrl)).Array);
     }
 
+    [Fact]
+    public async Task A_NUL_character_in_a_text_field_is_refused_as_DRF_does()
+    {
+        var john = await api.NewAccountAsync();
+
+        var json = await john.SendRawAsync(HttpMethod.Post, InstancesUrl, """{"name":"a\u0000b","ask_price":1}""", "application/json");
+        var form = await john.PostFormAsync(InstancesUrl, ("name", "a\u0000b"), ("ask_price", "1"));
+
+        json.Is(400, """{"name":["Null characters are not allowed."]}""");
+        form.Is(400, """{"detail":"Form parse error - The form value contains invalid characters."}"""); // ASP.NET's form reader refuses it first
+        Assert.Empty((await john.GetAsync(InstancesUrl)).Array);
+    }
+
     [Theory]
     [InlineData("multipart/form-data", "Multipart form parse error - Missing content-type boundary.")]
     [InlineData("multipart/form-data; boundary=", "Multipart form parse error - Missing content-type boundary.")]
