@@ -165,3 +165,26 @@ public sealed class AccountThrottlingTests(LowRateLimitsApiFactory api) : IClass
         return _api.WithKey(await from.LogInAsync(name, "a-long-enough-passphrase"));
     }
 }
+
+/// <summary>Limits are checked at start-up.</summary>
+public sealed class RateLimitsOptionsTests
+{
+    private sealed class NegativeLimitApiFactory : ApiFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("RateLimits:Reads:PermitLimit", "-1");
+        }
+    }
+
+    [Fact]
+    public async Task A_negative_limit_stops_the_start()
+    {
+        await using var factory = new NegativeLimitApiFactory();
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => ((IAsyncLifetime)factory).InitializeAsync());
+
+        Assert.Contains("RateLimits:*:PermitLimit must be 0 (off) or more.", failure.ToString());
+    }
+}
