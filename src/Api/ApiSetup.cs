@@ -132,6 +132,7 @@ public static class ApiSetup
 
         builder.AddTelemetry();
         services.AddAnalytics();
+        services.AddThrottling(builder.Configuration);
 
         services.AddHealthChecks()
             .AddNpgSql(connectionString, name: "postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
@@ -140,6 +141,7 @@ public static class ApiSetup
     public static void UseSharedcloud(this WebApplication app)
     {
         app.UseRequestAudit();
+        app.UseRequestLogging();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
@@ -148,6 +150,7 @@ public static class ApiSetup
         // first of all, and a database failure while looking up a key would escape as a bare 500.
         app.UseAuthentication();
         app.UseAuthenticationFirst();
+        app.UseThrottling();
         app.UseIdempotencyKeys();
         // Again inside: error bodies are part of the response that an Idempotency-Key replays.
         app.UseExceptionHandler();

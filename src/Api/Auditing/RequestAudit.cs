@@ -83,7 +83,13 @@ public static class RequestAuditing
                 Method = context.Request.Method,
                 Path = context.Request.Path.Value ?? "/",
             });
-            context.Response.Headers[RequestAudit.CorrelationHeader] = correlationId;
+            // As the response starts: the exception handler clears the headers of a response it rewrites.
+            context.Response.OnStarting(static state =>
+            {
+                var (response, id) = ((HttpResponse, string))state;
+                response.Headers[RequestAudit.CorrelationHeader] = id;
+                return Task.CompletedTask;
+            }, (context.Response, correlationId));
             return next(context);
         });
 

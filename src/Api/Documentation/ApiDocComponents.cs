@@ -68,6 +68,10 @@ public sealed class ApiDocComponents : IOpenApiDocumentTransformer
             "{\"detail\": \"Unsupported media type \\\"text/plain\\\" in request.\"}"),
         [422] = ("UnprocessableEntity", "The `Idempotency-Key` was used before with a different request (method, path, body).",
             $"{{\"detail\": \"{IdempotencyMiddleware.Reused}\"}}"),
+        [429] = ("TooManyRequests",
+            "Throttled: too many logins or sign-ups from this address, or reads or writes from this account, in the " +
+            "configured window (`RateLimits:*`); retry after `Retry-After` seconds. Nothing was written.",
+            "{\"detail\": \"Request was throttled. Expected available in 12 seconds.\"}"),
         [503] = ("ServiceUnavailable", "The database cannot be reached; retry after `Retry-After` seconds. Nothing was written.",
             "{\"detail\": \"Service temporarily unavailable.\"}"),
     };
@@ -187,7 +191,7 @@ public sealed class ApiDocComponents : IOpenApiDocumentTransformer
                     ["application/json"] = new() { Schema = schema, Example = JsonNode.Parse(example) },
                 },
             };
-            if (status is 409 or 503)
+            if (status is 409 or 429 or 503)
                 response.Headers = new Dictionary<string, IOpenApiHeader> { [RetryAfter] = new OpenApiHeaderReference(RetryAfter, document) };
             document.AddComponent<IOpenApiResponse>(name, response);
         }

@@ -58,7 +58,8 @@ public static class ApiDocs
     {
         if (!app.Configuration.GetValue(EnabledKey, true)) return;
 
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // Only the one document: any other name is the API's own JSON 404, not the generator's text one.
+        app.MapOpenApi("/openapi/{documentName:regex(^v1$)}.json");
 
         // Scalar redirects its bare prefix to the prefix with a slash, which the API's trailing-slash rule
         // strips again; the page is therefore served at /docs/v1, and /docs points there.

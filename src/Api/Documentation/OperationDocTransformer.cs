@@ -78,6 +78,8 @@ public sealed class OperationDocTransformer : IOpenApiOperationTransformer
         if (authenticated) errors.Add(401);
         if (idempotent) errors.Add(400);
         if (storesResponse) errors.UnionWith([409, 422]);
+        // Every API route is throttled (login and sign-up per address, the rest per account).
+        if (isApi) errors.Add(429);
         if (isApi) errors.Add(503);
         foreach (var status in errors)
             responses[status.ToString(System.Globalization.CultureInfo.InvariantCulture)] =

@@ -28,7 +28,19 @@ public sealed partial class RequestBody
         if (string.IsNullOrWhiteSpace(contentType)) return Empty;
 
         if (request.HasFormContentType)
-            return new RequestBody(null, await request.ReadFormAsync(ct));
+        {
+            try
+            {
+                return new RequestBody(null, await request.ReadFormAsync(ct));
+            }
+            // No boundary, a broken or unterminated part, past the form reader's limits. Kestrel's own refusals
+            // (413 and the like) are BadHttpRequestExceptions, which the error table answers as they are.
+            catch (Exception e) when (e is InvalidDataException || (e is IOException and not BadHttpRequestException && !ct.IsCancellationRequested))
+            {
+                var kind = contentType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) ? "Multipart form" : "Form";
+                throw new BadRequestException($"{kind} parse error - {(e is InvalidDataException ? e.Message : "Unexpected end of the body.")}");
+            }
+        }
 
         if (IsJson(contentType))
         {
@@ -53,8 +65,19 @@ public sealed partial class RequestBody
                     throw new DomainValidationException(FieldErrors.For(FieldErrors.NonField,
                         $"Invalid data. Expected a dictionary, but got {DrfTypeName(root.ValueKind)}."));
                 var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var property in root.EnumerateObject())
-                    values[property.Name] = property.Value.Clone();
+                try
+                {
+                    foreach (var property in root.EnumerateObject())
+                    {
+                        // Valid JSON, yet not text: a lone UTF-16 surrogate ("\ud800") fails when read as a string.
+                        if (property.Value.ValueKind == JsonValueKind.String) _ = property.Value.GetString();
+                        values[property.Name] = property.Value.Clone();
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new BadRequestException($"JSON parse error - {e.Message}");
+                }
                 return new RequestBody(values, null);
             }
         }
@@ -105,6 +128,7 @@ public sealed partial class RequestBody
         if (state == FieldState.Null) return Field<string>.Null;
         text ??= json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null;
         if (text is null) return Field<string>.Invalid(Messages.InvalidString);
+        if (text.Contains('\0')) return Field<string>.Invalid(Messages.NullCharacters);
         return Field<string>.Of(trim ? text.Trim() : text);
     }
 

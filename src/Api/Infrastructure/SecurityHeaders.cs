@@ -9,15 +9,24 @@ public static class SecurityHeaders
 {
     public const string NoStore = "no-store";
 
+    /// <summary>
+    /// Set as the response starts, not before: the exception handler clears every header of a response it
+    /// rewrites, and an error must carry them as much as a success.
+    /// </summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.CacheControl = "private, no-cache"; // endpoints may tighten it (login: no-store)
+            context.Response.OnStarting(static state =>
+            {
+                var headers = ((HttpResponse)state).Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                // The API reference page sets its own (scripts of this origin); everything else loads nothing.
+                if (headers.ContentSecurityPolicy.Count == 0) headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+                headers["Referrer-Policy"] = "no-referrer";
+                if (headers.CacheControl.Count == 0) headers.CacheControl = "private, no-cache"; // endpoints may tighten it (login: no-store)
+                return Task.CompletedTask;
+            }, context.Response);
             return next(context);
         });
 }

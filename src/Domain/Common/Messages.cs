@@ -10,6 +10,8 @@ public static class Messages
     public const string InvalidNumber = "A valid number is required.";
     public const string InvalidUuid = "Must be a valid UUID.";
     public const string InvalidString = "Not a valid string.";
+    /// <summary>DRF's CharField refuses U+0000 (PostgreSQL cannot store it in text or jsonb either).</summary>
+    public const string NullCharacters = "Null characters are not allowed.";
 
     public static string InvalidChoice(string input) => $"\"{input}\" is not a valid choice.";
     public static string MaxLength(int n) => $"Ensure this field has no more than {n} characters.";

@@ -65,7 +65,8 @@ public sealed class ReadModelCommandTests(ApiWithHistory history) : IClassFixtur
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("InstanceDetails (sharedcloud.mt_doc_instancedetails): no differences", result.Stdout);
         Assert.Contains("AccountDetails (sharedcloud.mt_doc_accountdetails): no differences", result.Stdout);
-        Assert.Contains("verify: every read model (2) equals its rebuild", result.Stdout);
+        // Every stored projection is checked, the analytics ones included.
+        Assert.Matches(@"verify: every read model \((?:[5-9]|\d\d+)\) equals its rebuild", result.Stdout);
         Assert.Equal(before, await ReadModelsAsync());
         await AssertNoScratchSchemaLeftAsync();
     }
@@ -90,7 +91,7 @@ public sealed class ReadModelCommandTests(ApiWithHistory history) : IClassFixtur
         Assert.Contains("AccountDetails (sharedcloud.mt_doc_accountdetails): 2 documents differ", result.Stdout);
         Assert.Contains($"  {removed}: missing from the read model (the events make it)", result.Stdout);
         Assert.Contains($"  {stray}: in the read model, but the events do not make it", result.Stdout);
-        Assert.Contains("verify: 3 differences in 2 of 2 read models", result.Stdout);
+        Assert.Matches(@"verify: 3 differences in 2 of (?:[5-9]|\d\d+) read models", result.Stdout);
         await AssertNoScratchSchemaLeftAsync();
 
         var rebuild = await CommandLineRunner.RunAsync(history.ConnectionString, "projections", "rebuild");

@@ -25,6 +25,26 @@ public sealed class HardeningTests(ApiFactory api) : IClassFixture<ApiFactory>
         }
     }
 
+    [Theory]
+    [InlineData("GET", "/api/v1/instances/0190a1b2-0000-7000-8000-000000000000/")] // 404 from a handler
+    [InlineData("POST", "/api/v1/instances/")] // 400 field errors from the validator
+    [InlineData("PATCH", "/api/v1/instances/")] // 405 from routing
+    public async Task Error_responses_carry_the_security_headers_and_the_correlation_id(string method, string url)
+    {
+        var john = await api.NewAccountAsync();
+
+        var reply = await john.SendAsync(new HttpMethod(method), url, new StringContent("", Encoding.UTF8, "application/json"),
+            r => r.Headers.Add("X-Correlation-ID", "error-headers-1"));
+
+        Assert.True((int)reply.Status >= 400, $"{(int)reply.Status}: {reply.Body}");
+        Assert.Equal("error-headers-1", reply.Headers.GetValues("X-Correlation-ID").Single());
+        Assert.Equal("nosniff", reply.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", reply.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("default-src 'none'; frame-ancestors 'none'", reply.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("no-referrer", reply.Headers.GetValues("Referrer-Policy").Single());
+        Assert.True(reply.Headers.CacheControl is { NoCache: true }, $"Cache-Control: {reply.Headers.CacheControl}");
+    }
+
     [Fact]
     public async Task The_login_response_holds_a_key_and_is_never_stored()
     {

@@ -117,7 +117,9 @@ public sealed class IdempotencyMiddleware(
             }
         }
 
-        if (body.Length > 0) response.ContentLength = body.Length;
+        // Kestrel refuses any write, even an empty one, to a 204 or 304.
+        if (body.Length == 0) return;
+        response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, ct);
     }
 
