@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What request logging and throttling cost: the API with them on against the same build with them off,
+# What request logging, metrics and throttling cost: the API with them on against the same build with them off,
 # side by side on one PostgreSQL, A/B alternated (the "baseline" side of bench/lib.sh is the API "off").
 #
 #   bench/overhead.sh                        # defaults: DURATION=10 ROUNDS=2 CONNECTIONS=32 WARMUP=10
@@ -8,13 +8,15 @@
 # Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP   as for bench/run.sh (WARMUP 10 here)
 #            LOG_FORMAT   simple (default) or json: the console formatter of the "on" side's request lines
 #            ON_ARGS      extra configuration for the "on" side, as command-line arguments
-#                         (e.g. ON_ARGS="--Metrics:Enabled=true" once metrics exist)
+#                         (e.g. ON_ARGS="--Telemetry:Prometheus=false")
 #
 # "On": one Information line per request from Sharedcloud.Es.Api.Requests on the console (redirected to
 # bench/results/overhead-logs/on.log), and the rate limiter with every limit in place. Its per-account
 # limits are raised (RateLimits:Reads/Writes:PermitLimit=1000000000, as bench/lib.sh does for every
-# bench), so that every request pays the limiter and none is refused, however fast the machine.
-# "Off": RateLimits:Enabled=false and the request category at Warning. Everything else as bench/run.sh:
+# bench), so that every request pays the limiter and none is refused, however fast the machine. Metrics:
+# OpenTelemetry on with the Prometheus exporter (every request recorded per route, Npgsql and Marten
+# counters).
+# "Off": RateLimits:Enabled=false, Telemetry:Enabled=false and the request category at Warning. Everything else as bench/run.sh:
 # two databases (bench_on, bench_off) on the bench cluster, the same seeding on both, scenarios get,
 # list20 and create. The report goes to bench/results/overhead-latest.md.
 set -euo pipefail
@@ -56,9 +58,11 @@ start_api() { # name port database config-arguments...; the PID is in $!
 log "starting the API with logging and throttling on $api_url and off on $base_url"
 # shellcheck disable=SC2086 # ON_ARGS is a list of arguments
 start_api on $api_port bench_on "--Logging:LogLevel:Sharedcloud.Es.Api.Requests=Information" \
-  "--Logging:Console:FormatterName=$LOG_FORMAT" "--RateLimits:Enabled=true" $ON_ARGS
+  "--Logging:Console:FormatterName=$LOG_FORMAT" "--RateLimits:Enabled=true" "--Telemetry:Enabled=true" \
+  "--Telemetry:Prometheus=true" $ON_ARGS
 api_pid=$!
-start_api off $base_port bench_off "--Logging:LogLevel:Sharedcloud.Es.Api.Requests=Warning" "--RateLimits:Enabled=false"
+start_api off $base_port bench_off "--Logging:LogLevel:Sharedcloud.Es.Api.Requests=Warning" "--RateLimits:Enabled=false" \
+  "--Telemetry:Enabled=false"
 base_pid=$!
 wait_ready on "$api_pid" "$api_url/health/ready"
 wait_ready off "$base_pid" "$base_url/health/ready"
