@@ -7,6 +7,7 @@
 #
 # Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP   as for bench/run.sh (WARMUP 10 here)
 #            LOG_FORMAT   simple (default) or json: the console formatter of the "on" side's request lines
+#            SCENARIOS    which of "get list20 create" to run (all by default)
 #            ON_ARGS      extra configuration for the "on" side, as command-line arguments
 #                         (e.g. ON_ARGS="--Telemetry:Prometheus=false")
 #
@@ -34,7 +35,7 @@ check_knobs DURATION ROUNDS CONNECTIONS THREADS WARMUP
 [[ "$LOG_FORMAT" =~ ^(simple|json)$ ]] || { echo "$bench_name: LOG_FORMAT must be simple or json" >&2; exit 2; }
 
 goal=0.90 # on / off
-scenarios=(get list20 create)
+read -r -a scenarios <<< "${SCENARIOS:-get list20 create}"
 logs=$results/overhead-logs
 
 bench_init
