@@ -183,21 +183,26 @@ public sealed class AccountConditionalRequestTests(ApiFactory api) : IClassFixtu
 
     // ---- concurrency ----------------------------------------------------------------------------------------
 
+    /// <summary>Ten PATCHes of the email, each to its own address, released at the same moment.</summary>
+    private static async Task<(string Email, Reply Reply)[]> RaceEmailChangesAsync(ApiClient john, string? ifMatch)
+    {
+        var emails = Enumerable.Range(1, 10).Select(i => $"racer-{i:00}@example.com").ToArray();
+        using var start = new SemaphoreSlim(0);
+        var requests = emails.Select(async email =>
+        {
+            await start.WaitAsync();
+            return (Email: email, Reply: await john.SendFormAsync(HttpMethod.Patch, Url, ifMatch, ("email", email)));
+        }).ToArray();
+        start.Release(emails.Length);
+        return await Task.WhenAll(requests);
+    }
+
     [Fact]
     public async Task Of_parallel_patches_with_one_if_match_exactly_one_is_applied_and_the_rest_are_412()
     {
         var john = await api.NewAccountAsync();
         var id = await IdOf(john);
-        var emails = Enumerable.Range(1, 10).Select(i => $"racer-{i:00}@example.com").ToArray();
-
-        using var start = new SemaphoreSlim(0);
-        var requests = emails.Select(async email =>
-        {
-            await start.WaitAsync();
-            return (Email: email, Reply: await john.SendFormAsync(HttpMethod.Patch, Url, Tag(2), ("email", email)));
-        }).ToArray();
-        start.Release(emails.Length);
-        var replies = await Task.WhenAll(requests);
+        var replies = await RaceEmailChangesAsync(john, Tag(2));
 
         var winner = Assert.Single(replies, r => r.Reply.Status == HttpStatusCode.OK);
         Assert.Equal(Tag(4), winner.Reply.ETag());
@@ -215,16 +220,7 @@ public sealed class AccountConditionalRequestTests(ApiFactory api) : IClassFixtu
     {
         var john = await api.NewAccountAsync();
         var id = await IdOf(john);
-        var emails = Enumerable.Range(1, 10).Select(i => $"racer-{i:00}@example.com").ToArray();
-
-        using var start = new SemaphoreSlim(0);
-        var requests = emails.Select(async email =>
-        {
-            await start.WaitAsync();
-            return (Email: email, Reply: await john.SendFormAsync(HttpMethod.Patch, Url, ifMatch: null, ("email", email)));
-        }).ToArray();
-        start.Release(emails.Length);
-        var replies = await Task.WhenAll(requests);
+        var replies = await RaceEmailChangesAsync(john, ifMatch: null);
 
         // Each change rotates the key: requests authenticated after the first commit are 401; every other one is applied.
         Assert.All(replies, r => Assert.True(r.Reply.Status is HttpStatusCode.OK or HttpStatusCode.Unauthorized,
