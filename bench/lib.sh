@@ -124,10 +124,19 @@ build_apps() { # the API and the baseline, in Release; the API runs from a copy 
 secret=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 # The API's per-account rate limits are raised so that a fast machine never gets a 429 from a bench's few
 # accounts; the limiter still runs on every request (bench/overhead.sh measures what it costs).
+# Each app runs in its own folder, as a deployed one does: ASP.NET Core watches its working folder (the content
+# root) for configuration changes, and the repository holds the bench cluster's data files, so run from here
+# the app would read a file-change event for every PostgreSQL write (~5% of its CPU in a profile of creates).
 start_app() { # name port database dll; the PID is in $!
   ConnectionStrings__Postgres=$(pg_url "$3") Auth__TokenSecret=$secret ASPNETCORE_ENVIRONMENT=Production \
     Logging__LogLevel__Default=Warning RateLimits__Reads__PermitLimit=1000000000 RateLimits__Writes__PermitLimit=1000000000 \
-    dotnet "$4" --urls "http://127.0.0.1:$2" >"$logs/$1.log" 2>&1 &
+    in_folder_of "$4" --urls "http://127.0.0.1:$2" >"$logs/$1.log" 2>&1 &
+}
+in_folder_of() { # dll args...: runs `dotnet dll args...` from the dll's folder (exec: the caller's $! is dotnet)
+  local dll
+  dll=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+  shift
+  cd "$(dirname "$dll")" && exec dotnet "$dll" "$@"
 }
 wait_ready() { # name pid url
   local i
@@ -268,6 +277,20 @@ measure() {
       printf "   %-7s %-8s round %s: %8.1f req/s  non-2xx %d, socket errors %d;" \
         " CPU ms/req app %.3f pg %.3f wrk %.3f; other load %.2f cores (idle app %.2f)\n",
         $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12 }'
+}
+
+# settle SCENARIO...: SETTLE s of each scenario on each side, unmeasured, before the first measured run. .NET's
+# tiered JIT goes on recompiling hot code for tens of seconds after start-up (in a profile of GET, 15% of the
+# API's CPU was still the JIT 15 s into the load), and a server is measured as it runs: warm. SETTLE=0 skips it.
+settle() {
+  local scenario side
+  [ "${SETTLE:-0}" -gt 0 ] || return 0
+  log "settling: ${SETTLE}s of each scenario per side, unmeasured (tiered JIT)"
+  for scenario in "$@"; do
+    for side in baseline api; do
+      wrk_run "$scenario" "$side" "$SETTLE" "$logs/$scenario-$side-settle.txt"
+    done
+  done
 }
 
 # run_scenario SCENARIO: a warm-up of WARMUP s per side, then ROUNDS x (baseline, api) of DURATION s

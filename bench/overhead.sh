@@ -53,7 +53,7 @@ start_api() { # name port database config-arguments...; the PID is in $!
   shift 3
   ConnectionStrings__Postgres=$(pg_url "$db") Auth__TokenSecret=$secret ASPNETCORE_ENVIRONMENT=Production \
     Logging__LogLevel__Default=Warning RateLimits__Reads__PermitLimit=1000000000 RateLimits__Writes__PermitLimit=1000000000 \
-    dotnet "$dll" --urls "http://127.0.0.1:$port" "$@" >"$logs/$name.log" 2>&1 &
+    in_folder_of "$dll" --urls "http://127.0.0.1:$port" "$@" >"$logs/$name.log" 2>&1 &
 }
 
 log "starting the API with logging and throttling on $api_url and off on $base_url"

@@ -7,6 +7,7 @@
 # Env knobs: DURATION   seconds per measured wrk run (10)
 #            ROUNDS     baseline/API pairs per scenario, alternated A/B (2)
 #            CONNECTIONS wrk -c (32); THREADS wrk -t (2); WARMUP seconds of the unmeasured first run (3)
+#            SETTLE     seconds of each scenario per side, unmeasured, before any measurement (15; 0: none)
 #
 # It starts a dedicated PostgreSQL (.local/bench-pg, port 55433, databases bench_api and bench_base,
 # recreated empty on every run), builds both apps in Release, starts the API (from a copy of its
@@ -24,7 +25,9 @@ ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-3}
+SETTLE=${SETTLE:-15}
 check_knobs DURATION ROUNDS CONNECTIONS THREADS WARMUP
+[[ "$SETTLE" =~ ^[0-9]+$ ]] || { echo "$bench_name: SETTLE must be a whole number of seconds" >&2; exit 2; }
 
 mem_goal_mb=250
 
@@ -81,6 +84,7 @@ sizes="response bytes (API / baseline): get ${#get_api} / ${#get_base}, list20 $
 echo "$sizes"
 
 # --- run --------------------------------------------------------------------------------------
+settle "${scenarios[@]}"
 start_sampler
 for scenario in "${scenarios[@]}"; do
   run_scenario "$scenario"
@@ -93,7 +97,7 @@ report=$results/latest.md
   echo "# bench/run.sh results"
   echo
   commit_line
-  echo "$(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s runs, $ROUNDS rounds A/B alternated after a ${WARMUP}s warm-up."
+  echo "$(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s runs, $ROUNDS rounds A/B alternated after a ${WARMUP}s warm-up (and ${SETTLE}s of each scenario per side before all)."
   echo "$sizes."
   echo
   echo "| scenario | baseline req/s | API req/s | API / baseline | goal | result | runs (baseline; API) |"
