@@ -56,6 +56,10 @@ public static class DatabaseFaults
         e is ConcurrencyException or StreamLockedException
         || e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable });
 
+    /// <summary>PostgreSQL answered with this SQLSTATE (a constraint, or an error raised by our own SQL).</summary>
+    public static bool HasState(Exception exception, string sqlState) =>
+        Flatten(exception).Any(e => e is PostgresException p && p.SqlState == sqlState);
+
     private static IEnumerable<Exception> Flatten(Exception exception)
     {
         var pending = new Stack<Exception>([exception]);

@@ -46,8 +46,9 @@ public static class InstanceEndpoints
         instances.MapPost("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
             var fields = ReadFields(await RequestBody.ReadAsync(http.Request, ct));
-            var id = await mediator.Send(new RegisterInstance(Guid.CreateVersion7(), http.AccountId(), fields), ct);
-            return await Render(id, http, mediator, clock, StatusCodes.Status201Created, ct);
+            var recorded = await mediator.Send(new RegisterInstance(Guid.CreateVersion7(), http.AccountId(), fields), ct);
+            return Respond(InstanceDetailsProjection.Registered(recorded.Event, recorded.At), http, clock,
+                StatusCodes.Status201Created);
         }).Documented("createInstance", ApiTags.Instances, "Create an instance", d => d
             .Body<InstanceForm>().Returns<InstanceResponse>(StatusCodes.Status201Created, "The new instance (status 1, NOT_AVAILABLE).").ETag());
 

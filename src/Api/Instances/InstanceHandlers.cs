@@ -1,5 +1,6 @@
 using Marten;
 using Mediator;
+using Sharedcloud.Es.Api.Accounts;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Instances;
@@ -27,7 +28,7 @@ public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sess
     IQueryHandler<GetInstance, InstanceDetails>,
     IQueryHandler<GetPastInstance, InstanceDetails>,
     IQueryHandler<ListInstances, IReadOnlyList<InstanceDetails>>,
-    ICommandHandler<RegisterInstance, Guid>,
+    ICommandHandler<RegisterInstance, Recorded<InstanceRegistered>>,
     ICommandHandler<ChangeInstance, Guid>,
     ICommandHandler<DeleteInstance>
 {
@@ -67,22 +68,21 @@ public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sess
             .OrderByDescending(x => x.CreatedAt)
             .ToListAsync(ct);
 
-    public async ValueTask<Guid> Handle(RegisterInstance command, CancellationToken ct)
+    public async ValueTask<Recorded<InstanceRegistered>> Handle(RegisterInstance command, CancellationToken ct)
     {
         var registered = RegisterInstance.Decide(command);
         await using var writer = sessions.OpenSession();
-        // Hold the owner's account stream (shared: creates do not wait for each other) so that an
-        // account deletion, which locks it exclusively, either sees this instance or happens first.
-        // The account's read model row is locked too: after waiting for a deletion, PostgreSQL
-        // re-reads only the rows it locks, and the deletion removes that row (no owner: 404).
-        await writer.BeginTransactionAsync(ct);
-        var owners = await writer.QueryAsync<int>(
-            $"select 1 from {MartenConfiguration.Schema}.mt_streams s join {MartenConfiguration.Schema}.mt_doc_accountdetails a on a.id = s.id where s.id = ? for share of s, a",
-            ct, command.AccountId);
-        if (owners.Count == 0) throw new NotFoundException();
-        writer.Events.StartStream<Instance>(command.InstanceId, registered);
-        await writer.SaveChangesAsync(ct);
-        return command.InstanceId;
+        AccountHold.Queue(writer, command.AccountId);
+        var stream = writer.Events.StartStream<Instance>(command.InstanceId, registered);
+        try
+        {
+            await writer.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (AccountHold.IsMissing(e))
+        {
+            throw new NotFoundException(); // the account was deleted meanwhile
+        }
+        return new Recorded<InstanceRegistered>(registered, stream.Version, stream.Events[0].Timestamp);
     }
 
     public async ValueTask<Guid> Handle(ChangeInstance command, CancellationToken ct) =>

@@ -39,19 +39,26 @@ public sealed class InstanceDetails
 /// <summary>Inline, so a client reads its own write. Times come from the events, never the clock.</summary>
 public sealed partial class InstanceDetailsProjection : SingleStreamProjection<InstanceDetails, Guid>
 {
-    public static InstanceDetails Create(IEvent<InstanceRegistered> e) => new()
+    public static InstanceDetails Create(IEvent<InstanceRegistered> e) => Registered(e.Data, e.Timestamp);
+
+    /// <summary>
+    /// The document of a new instance, registered at <paramref name="at"/>. Also what a create answers: the
+    /// document as this projection stores it, without reading it back.
+    /// </summary>
+    public static InstanceDetails Registered(InstanceRegistered e, DateTimeOffset at) => new()
     {
-        Id = e.Data.InstanceId,
-        AccountId = e.Data.AccountId,
-        Type = e.Data.Type,
-        GpuId = e.Data.GpuId,
-        GpuName = GpuNameOf(e.Data.GpuId),
-        Name = e.Data.Name,
+        Id = e.InstanceId,
+        AccountId = e.AccountId,
+        Type = e.Type,
+        GpuId = e.GpuId,
+        GpuName = GpuNameOf(e.GpuId),
+        Name = e.Name,
         Status = InstanceStatus.NotAvailable,
-        AskPrice = e.Data.AskPrice,
-        MaxNumParallelJobs = e.Data.MaxNumParallelJobs,
-        CreatedAt = e.Timestamp,
-        UpdatedAt = e.Timestamp,
+        AskPrice = e.AskPrice,
+        MaxNumParallelJobs = e.MaxNumParallelJobs,
+        CreatedAt = at,
+        UpdatedAt = at,
+        Version = 1,
     };
 
     public void Apply(IEvent<InstanceRenamed> e, InstanceDetails view)

@@ -1,10 +1,12 @@
 using FluentValidation;
 using Mediator;
+using Sharedcloud.Es.Domain.Common;
 
 namespace Sharedcloud.Es.Domain.Instances.Registering;
 
 /// <summary>POST /instances/: a provider registers a machine. New instances are NOT_AVAILABLE.</summary>
-public sealed record RegisterInstance(Guid InstanceId, Guid AccountId, InstanceFields Fields) : ICommand<Guid>
+public sealed record RegisterInstance(Guid InstanceId, Guid AccountId, InstanceFields Fields)
+    : ICommand<Recorded<InstanceRegistered>>
 {
     public static InstanceRegistered Decide(RegisterInstance command)
     {
