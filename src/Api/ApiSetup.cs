@@ -111,6 +111,7 @@ public static class ApiSetup
             .ValidateOnStart();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<EventLog>();
+        services.AddSingleton<InstanceReads>();
         services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<KeyCache>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());

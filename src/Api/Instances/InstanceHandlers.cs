@@ -24,7 +24,7 @@ public sealed record GetPastInstance(Guid AccountId, Guid InstanceId, long? Vers
 /// <summary>The caller's instances, newest first.</summary>
 public sealed record ListInstances(Guid AccountId) : IQuery<IReadOnlyList<InstanceDetails>>;
 
-public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sessions) :
+public sealed class InstanceHandlers(IQuerySession session, InstanceReads reads, ISessionFactory sessions) :
     IQueryHandler<GetInstance, InstanceDetails>,
     IQueryHandler<GetPastInstance, InstanceDetails>,
     IQueryHandler<ListInstances, IReadOnlyList<InstanceDetails>>,
@@ -34,7 +34,7 @@ public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sess
 {
     public async ValueTask<InstanceDetails> Handle(GetInstance query, CancellationToken ct)
     {
-        var details = await session.LoadAsync<InstanceDetails>(query.InstanceId, ct);
+        var details = await reads.LoadAsync(query.InstanceId, ct);
         // Another account's instance does not exist for the caller: 404, never 403.
         return details is not null && details.AccountId == query.AccountId ? details : throw new NotFoundException();
     }
@@ -63,10 +63,7 @@ public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sess
         end == DateTimeOffset.MaxValue ? end : EventClock.ToMicrosecond(end.AddTicks(-1));
 
     public async ValueTask<IReadOnlyList<InstanceDetails>> Handle(ListInstances query, CancellationToken ct) =>
-        await session.Query<InstanceDetails>()
-            .Where(x => x.AccountId == query.AccountId)
-            .OrderByDescending(x => x.CreatedAt)
-            .ToListAsync(ct);
+        await reads.ListAsync(query.AccountId, ct);
 
     public async ValueTask<Recorded<InstanceRegistered>> Handle(RegisterInstance command, CancellationToken ct)
     {
