@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -14,6 +15,7 @@ namespace Sharedcloud.Es.Api.CommandLine;
 public sealed class EventExport(NpgsqlDataSource dataSource)
 {
     private const string Schema = MartenConfiguration.Schema;
+    private const int ChunkBytes = 1 << 20;
 
     public sealed record Filter(DateTimeOffset? Since, DateTimeOffset? Until, IReadOnlyList<string> Types);
 
@@ -31,7 +33,10 @@ public sealed class EventExport(NpgsqlDataSource dataSource)
             $"seq_id, stream_id, version, type, timestamp, user_name, headers ->> '{RequestAudit.ActorIdHeader}', correlation_id, data",
             orderBySequence: true);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-        await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        // Lines are gathered in memory and handed to the stream a megabyte at a time (a write per line
+        // went to the kernel often enough to cost a fifth of the export's time).
+        var buffer = new ArrayBufferWriter<byte>(ChunkBytes + (64 << 10));
+        await using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         long count = 0;
         while (await reader.ReadAsync(ct))
         {
@@ -60,10 +65,16 @@ public sealed class EventExport(NpgsqlDataSource dataSource)
             json.WriteRawValue(reader.GetFieldValue<byte[]>(8), skipInputValidation: true);
             json.WriteEndObject();
             json.Flush();
-            json.Reset(); // one JSON document a line: no separator before the next
-            output.WriteByte((byte)'\n');
+            json.Reset(buffer); // one JSON document a line: no separator before the next
+            buffer.Write("\n"u8);
+            if (buffer.WrittenCount >= ChunkBytes)
+            {
+                await output.WriteAsync(buffer.WrittenMemory, ct);
+                buffer.ResetWrittenCount();
+            }
             if (++count % 4096 == 0) progress.Report(count);
         }
+        await output.WriteAsync(buffer.WrittenMemory, ct);
         progress.Report(count);
         return count;
     }
