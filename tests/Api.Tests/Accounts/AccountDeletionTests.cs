@@ -139,6 +139,25 @@ public sealed class AccountDeletionTests(ApiFactory api) : IClassFixture<ApiFact
     }
 
     [Fact]
+    public async Task A_create_that_finds_its_account_gone_is_404_and_writes_nothing()
+    {
+        // The moment a deletion wins the race against a create: the account's read model row is gone while the
+        // caller's key still authenticates (the create got past authentication before the deletion committed).
+        var john = await api.NewAccountAsync();
+        var client = api.WithKey(john.Key);
+        var accountId = (await client.GetAsync("/api/v1/users/")).Array.Single()!["uuid"]!.GetValue<string>();
+        await api.QueryStringsAsync($"delete from sharedcloud.mt_doc_accountdetails where id = '{accountId}'");
+        var eventsBefore = await api.QueryStringsAsync("select count(*) from sharedcloud.mt_events");
+
+        var reply = await client.PostFormAsync("/api/v1/instances/", ("name", "late"), ("ask_price", "0.02"));
+
+        reply.EnsureStatus(404);
+        Assert.Equal(eventsBefore, await api.QueryStringsAsync("select count(*) from sharedcloud.mt_events"));
+        Assert.Empty(await api.QueryStringsAsync(
+            $"select id::text from sharedcloud.mt_doc_instancedetails where account__id = '{accountId}'"));
+    }
+
+    [Fact]
     public async Task An_account_without_instances_is_deleted_too()
     {
         var john = await api.NewAccountAsync();
