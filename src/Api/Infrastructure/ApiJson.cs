@@ -61,8 +61,14 @@ public sealed class ApiTimestampConverter : JsonConverter<DateTimeOffset>
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         ApiTimestamp.TryParse(reader.GetString() ?? "", out var value) ? value : throw new JsonException("Bad timestamp.");
 
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(ApiTimestamp.ToText(value));
+    // Three per instance, sixty per list of twenty: formatted straight into UTF-8, without a string each.
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        Span<byte> text = stackalloc byte[ApiTimestamp.Format.Length];
+        if (!value.UtcDateTime.TryFormat(text, out var written, ApiTimestamp.Format, CultureInfo.InvariantCulture))
+            throw new InvalidOperationException("A timestamp did not fit its 19 bytes."); // yyyy: DateTime ends in 9999
+        writer.WriteStringValue(text[..written]);
+    }
 }
 
 public sealed class NullableApiTimestampConverter : JsonConverter<DateTimeOffset?>

@@ -36,8 +36,9 @@ public sealed class InstanceReads(IDocumentStore store)
         await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = key } } };
         await using var reader = await command.ExecuteReaderAsync(ct);
         var documents = new List<InstanceDetails>();
+        // A row is in Npgsql's buffer once ReadAsync returns (the reader is not sequential): read it synchronously.
         while (await reader.ReadAsync(ct))
-            documents.Add(await _serializer.FromJsonAsync<InstanceDetails>(reader, 0, ct));
+            documents.Add(_serializer.FromJson<InstanceDetails>(reader, 0));
         return documents;
     }
 }
