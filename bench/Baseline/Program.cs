@@ -16,8 +16,12 @@ if (string.IsNullOrWhiteSpace(connectionString))
 builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 // Connections leave no session state, so the pool need not reset them (DISCARD ALL) on every
 // checkout; the API's Marten store skips the reset too, and the baseline must not pay what it avoids.
-builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(
-    new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }));
+// Likewise the API prepares its repeated statements on the server (Max Auto Prepare 64 unless its
+// connection string says otherwise), so the baseline does, unless its connection string says otherwise.
+var settings = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Max Auto Prepare"))
+    settings.MaxAutoPrepare = 64;
+builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings));
 
 var app = builder.Build();
 var db = app.Services.GetRequiredService<NpgsqlDataSource>();
