@@ -127,10 +127,10 @@ secret=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 # Each app runs in its own folder, as a deployed one does: ASP.NET Core watches its working folder (the content
 # root) for configuration changes, and the repository holds the bench cluster's data files, so run from here
 # the app would read a file-change event for every PostgreSQL write (~5% of its CPU in a profile of creates).
-start_app() { # name port database dll; the PID is in $!
+start_app() { # name port database dll [arguments...]; the PID is in $!
   ConnectionStrings__Postgres=$(pg_url "$3") Auth__TokenSecret=$secret ASPNETCORE_ENVIRONMENT=Production \
     Logging__LogLevel__Default=Warning RateLimits__Reads__PermitLimit=1000000000 RateLimits__Writes__PermitLimit=1000000000 \
-    in_folder_of "$4" --urls "http://127.0.0.1:$2" >"$logs/$1.log" 2>&1 &
+    in_folder_of "$4" --urls "http://127.0.0.1:$2" "${@:5}" >"$logs/$1.log" 2>&1 &
 }
 in_folder_of() { # dll args...: runs `dotnet dll args...` from the dll's folder (exec: the caller's $! is dotnet)
   local dll
@@ -150,7 +150,8 @@ wait_ready() { # name pid url
 }
 start_apps() { # the API on bench_api, the baseline on bench_base; waits until both answer
   log "starting the API on $api_url and the baseline on $base_url"
-  start_app api $api_port bench_api "$results/app/api/Sharedcloud.Es.Api.dll"
+  # shellcheck disable=SC2086 # API_ARGS is a list of arguments
+  start_app api $api_port bench_api "$results/app/api/Sharedcloud.Es.Api.dll" ${API_ARGS:-}
   api_pid=$!
   start_app baseline $base_port bench_base bench/Baseline/bin/Release/net10.0/Sharedcloud.Es.Bench.Baseline.dll
   base_pid=$!

@@ -8,6 +8,7 @@
 #            ROUNDS     baseline/API pairs per scenario, alternated A/B (2)
 #            CONNECTIONS wrk -c (32); THREADS wrk -t (2); WARMUP seconds of the unmeasured first run (3)
 #            SETTLE     seconds of each scenario per side, unmeasured, before any measurement (15; 0: none)
+#            API_ARGS   extra configuration for the API, as arguments (e.g. API_ARGS=--Projections:Daemon=Disabled)
 #
 # It starts a dedicated PostgreSQL (.local/bench-pg, port 55433, databases bench_api and bench_base,
 # recreated empty on every run), builds both apps in Release, starts the API (from a copy of its
@@ -99,6 +100,7 @@ report=$results/latest.md
   commit_line
   echo "$(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s runs, $ROUNDS rounds A/B alternated after a ${WARMUP}s warm-up (and ${SETTLE}s of each scenario per side before all)."
   echo "$sizes."
+  [ -z "${API_ARGS:-}" ] || echo "API started with: $API_ARGS."
   echo
   echo "| scenario | baseline req/s | API req/s | API / baseline | goal | result | runs (baseline; API) |"
   echo "| --- | ---: | ---: | ---: | ---: | --- | --- |"
