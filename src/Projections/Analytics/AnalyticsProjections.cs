@@ -15,9 +15,9 @@ public static class AnalyticsProjections
 
     public static void Configure(StoreOptions opts)
     {
-        opts.Projections.Add<MarketListingProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForRebuilds);
-        opts.Projections.Add<PriceHistoryProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForRebuilds);
-        opts.Projections.Add<DailyActivityProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForRebuilds);
+        opts.Projections.Add<MarketListingProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
+        opts.Projections.Add<PriceHistoryProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
+        opts.Projections.Add<DailyActivityProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
 
         opts.Schema.For<MarketListing>().DocumentAlias("market_listing");
         opts.Schema.For<DailyActivity>()
