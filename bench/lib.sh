@@ -192,6 +192,37 @@ base_create() { # owner name -> uuid
   http 201 -X POST "$base_url/instances?owner=$1" --data-urlencode "name=$2" -d ask_price=0.02 | json_field uuid
 }
 
+# --- two API processes side by side (bench/overhead.sh, bench/ab.sh) -------------------------------
+# seed_pair: both are the API (one on $api_url, the "api" side of the A/B loop; one on $base_url, its
+# "baseline" side), seeded alike: an account with 1 instance to read, one with the 20 to list, one for
+# the creates. Then `wrk_args() { pair_wrk_args "$@"; }` drives both with the same three scenarios.
+seed_pair() {
+  local which url i
+  declare -gA key_get key_list key_create get_id
+  log "seeding both: 1 instance to read, 20 to list, a third account for creates"
+  for which in api baseline; do
+    url=$api_url
+    [ "$which" = api ] || url=$base_url
+    key_get[$which]=$(api_url=$url api_account bench-get)
+    key_list[$which]=$(api_url=$url api_account bench-list)
+    key_create[$which]=$(api_url=$url api_account bench-create)
+    get_id[$which]=$(api_url=$url api_create "${key_get[$which]}" bench-read)
+    for i in $(seq -w 1 20); do api_url=$url api_create "${key_list[$which]}" "bench-list-$i" >/dev/null; done
+    [ -n "${key_get[$which]}" ] && [ -n "${key_list[$which]}" ] && [ -n "${key_create[$which]}" ] \
+      && [ -n "${get_id[$which]}" ] || die "seeding the $which side returned no key or id"
+  done
+}
+pair_wrk_args() { # SCENARIO SIDE
+  local url=$api_url
+  [ "$2" = api ] || url=$base_url
+  case "$1" in
+    get)    args=(-H "Authorization: Token ${key_get[$2]}" "$url/api/v1/instances/${get_id[$2]}/") ;;
+    list20) args=(-H "Authorization: Token ${key_list[$2]}" "$url/api/v1/instances/") ;;
+    create) args=(-s bench/post.lua "$url/api/v1/instances/"); authorization="Token ${key_create[$2]}" ;;
+    *) die "unknown scenario $1" ;;
+  esac
+}
+
 # --- measurement helpers ----------------------------------------------------------------------
 clk_tck=$(getconf CLK_TCK)
 proc_ticks() { # pid [with_children_waited] -> utime+stime(+cutime+cstime) in clock ticks

@@ -68,31 +68,8 @@ base_pid=$!
 wait_ready on "$api_pid" "$api_url/health/ready"
 wait_ready off "$base_pid" "$base_url/health/ready"
 
-# --- seed: the same accounts and instances on both sides -----------------------------------------
-log "seeding both: 1 instance to read, 20 to list, a third account for creates"
-declare -A key_get key_list key_create get_id
-for side in on off; do
-  url=$api_url
-  [ "$side" = on ] || url=$base_url
-  key_get[$side]=$(api_url=$url api_account bench-get)
-  key_list[$side]=$(api_url=$url api_account bench-list)
-  key_create[$side]=$(api_url=$url api_account bench-create)
-  get_id[$side]=$(api_url=$url api_create "${key_get[$side]}" bench-read)
-  for i in $(seq -w 1 20); do api_url=$url api_create "${key_list[$side]}" "bench-list-$i" >/dev/null; done
-  [ -n "${key_get[$side]}" ] && [ -n "${key_list[$side]}" ] && [ -n "${key_create[$side]}" ] && [ -n "${get_id[$side]}" ] \
-    || die "seeding the $side side returned no key or id"
-done
-
-wrk_args() { # SCENARIO SIDE (api = on, baseline = off)
-  local side=on url=$api_url
-  [ "$2" = api ] || { side=off; url=$base_url; }
-  case "$1" in
-    get)    args=(-H "Authorization: Token ${key_get[$side]}" "$url/api/v1/instances/${get_id[$side]}/") ;;
-    list20) args=(-H "Authorization: Token ${key_list[$side]}" "$url/api/v1/instances/") ;;
-    create) args=(-s bench/post.lua "$url/api/v1/instances/"); authorization="Token ${key_create[$side]}" ;;
-    *) die "unknown scenario $1" ;;
-  esac
-}
+seed_pair
+wrk_args() { pair_wrk_args "$@"; } # api = on, baseline = off
 
 lines_before=$(grep -c 'Sharedcloud.Es.Api.Requests' "$logs/on.log" || true)
 start_sampler
