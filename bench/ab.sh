@@ -32,10 +32,8 @@ bench_init
 check_tools
 start_pg bench_a bench_b
 log "building (Release)"
-build src/Api/Sharedcloud.Es.Api.csproj || die "the API does not build"
 rm -rf "$results/app-ab"
-mkdir -p "$results/app-ab"
-cp -a src/Api/bin/Release/net10.0 "$results/app-ab/b"
+build_api_copy "$results/app-ab/b"
 if [ -n "${A_APP:-}" ]; then
   [ -f "$A_APP/Sharedcloud.Es.Api.dll" ] || die "A_APP=$A_APP holds no Sharedcloud.Es.Api.dll"
   cp -a "$A_APP" "$results/app-ab/a"

@@ -109,15 +109,18 @@ build() { # PROJECT
   return 1
 }
 
+# Run the API from a copy of its Release output: others' builds (scripts/test.sh builds the .sln in
+# Release) may rewrite src/Api/bin/Release while the benchmark runs.
+build_api_copy() { # DEST: builds the API in Release and copies its output to the folder DEST (replaced)
+  build src/Api/Sharedcloud.Es.Api.csproj || die "the API does not build"
+  rm -rf "$1"
+  mkdir -p "$(dirname "$1")"
+  cp -a src/Api/bin/Release/net10.0 "$1"
+}
 build_apps() { # the API and the baseline, in Release; the API runs from a copy in $results/app/api
   log "building (Release)"
-  build src/Api/Sharedcloud.Es.Api.csproj || die "the API does not build"
+  build_api_copy "$results/app/api"
   build bench/Baseline/Baseline.csproj || die "the baseline does not build"
-  # Run the API from a copy of its Release output: others' builds (scripts/test.sh builds the .sln in
-  # Release) may rewrite src/Api/bin/Release while the benchmark runs.
-  rm -rf "$results/app"
-  mkdir -p "$results/app"
-  cp -a src/Api/bin/Release/net10.0 "$results/app/api"
 }
 
 # --- start both apps --------------------------------------------------------------------------

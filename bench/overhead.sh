@@ -42,10 +42,7 @@ bench_init
 check_tools
 start_pg bench_on bench_off
 log "building (Release)"
-build src/Api/Sharedcloud.Es.Api.csproj || die "the API does not build"
-rm -rf "$results/app-overhead"
-mkdir -p "$results/app-overhead"
-cp -a src/Api/bin/Release/net10.0 "$results/app-overhead/api"
+build_api_copy "$results/app-overhead/api"
 dll=$results/app-overhead/api/Sharedcloud.Es.Api.dll
 
 start_api() { # name port database config-arguments...; the PID is in $!
