@@ -30,7 +30,8 @@ public static class ApiSetup
 {
     private const string DevelopmentTokenSecret = "development-only-token-secret-do-not-use-in-production";
 
-    public static void AddSharedcloud(this WebApplicationBuilder builder)
+    /// <param name="runsCommand">Whether the process runs a command of the command line instead of the web host.</param>
+    public static void AddSharedcloud(this WebApplicationBuilder builder, bool runsCommand = false)
     {
         var services = builder.Services;
         var connectionString = builder.Configuration.GetConnectionString("Postgres");
@@ -38,7 +39,7 @@ public static class ApiSetup
             throw new InvalidOperationException(
                 "No database configured: set ConnectionStrings:Postgres (environment ConnectionStrings__Postgres), " +
                 "or start the API with scripts/run.sh, which runs a local PostgreSQL.");
-        connectionString = DatabaseConnection.WithDefaults(connectionString);
+        connectionString = DatabaseConnection.WithDefaults(connectionString, prepare: !runsCommand);
         builder.AddFaultTolerance();
 
         builder.WebHost.ConfigureKestrel(k =>

@@ -2,7 +2,7 @@ using Sharedcloud.Es.Api;
 using Sharedcloud.Es.Api.CommandLine;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddSharedcloud();
+builder.AddSharedcloud(runsCommand: CommandLineSetup.CommandOf(args) is not null);
 
 var app = builder.Build();
 app.UseSharedcloud();

@@ -41,9 +41,11 @@ public static class AnalyticsKit
         var rows = new List<string>();
         foreach (var table in new[] { "mt_doc_market_listing", "mt_doc_pricehistory", "mt_doc_dailyactivity" })
         {
-            await using var command = new NpgsqlCommand($"select id::text, data::text from sharedcloud.{table} order by id::text", connection);
+            // With the revision Marten keeps beside each document (the last event's sequence), which a rebuild must reproduce too.
+            await using var command = new NpgsqlCommand(
+                $"select id::text, data::text, mt_version from sharedcloud.{table} order by id::text", connection);
             await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) rows.Add($"{table} {reader.GetString(0)} {reader.GetString(1)}");
+            while (await reader.ReadAsync()) rows.Add($"{table} {reader.GetString(0)} {reader.GetString(1)} revision {reader.GetInt64(2)}");
         }
         return rows;
     }

@@ -10,7 +10,10 @@ public sealed class ReadModelCommandTests(ApiWithHistory history) : IClassFixtur
 {
     private static readonly string[] Tables = ["mt_doc_instancedetails", "mt_doc_accountdetails"];
 
-    /// <summary>Every read model's documents, without the presence field that polls write in place (no event).</summary>
+    /// <summary>
+    /// Every read model's documents, without the presence field that polls write in place (no event), with the
+    /// revision Marten keeps beside each (the stream's version).
+    /// </summary>
     private async Task<Dictionary<string, string>> ReadModelsAsync()
     {
         await using var connection = new NpgsqlConnection(history.ConnectionString);
@@ -19,9 +22,10 @@ public sealed class ReadModelCommandTests(ApiWithHistory history) : IClassFixtur
         foreach (var table in Tables)
         {
             await using var command = new NpgsqlCommand(
-                $"select id::text, (data - 'last_connection')::text from sharedcloud.{table}", connection);
+                $"select id::text, (data - 'last_connection')::text, mt_version from sharedcloud.{table}", connection);
             await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) documents[$"{table}/{reader.GetString(0)}"] = reader.GetString(1);
+            while (await reader.ReadAsync())
+                documents[$"{table}/{reader.GetString(0)}"] = $"{reader.GetString(1)} revision {reader.GetInt64(2)}";
         }
         return documents;
     }

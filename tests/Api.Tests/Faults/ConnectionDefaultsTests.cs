@@ -27,4 +27,12 @@ public sealed class ConnectionDefaultsTests
         Assert.Equal(30, given.CommandTimeout);
         Assert.Equal(0, given.MaxAutoPrepare); // off, as an operator behind a statement pooler needs
     }
+
+    [Fact]
+    public void Commands_do_not_prepare_statements_unless_the_operator_says_so()
+    {
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(DatabaseConnection.WithDefaults("Host=db", prepare: false)).MaxAutoPrepare);
+        Assert.Equal(16, new NpgsqlConnectionStringBuilder(
+            DatabaseConnection.WithDefaults("Host=db;Max Auto Prepare=16", prepare: false)).MaxAutoPrepare);
+    }
 }
