@@ -6,7 +6,7 @@
 #     columns to a file (the least any export can cost here), alternated ROUNDS times.
 # Goals: rebuild >= 30,000 events/s per projection, export >= 100,000 events/s.
 #
-#   bench/replay.sh                                  # 1,000,000 events; ~10-20 minutes on 2 cores
+#   bench/replay.sh                                  # 1,000,000 events; ~6 minutes on 2 cores
 #   EVENTS=100000 INSTANCES=2000 bench/replay.sh     # a quick try
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -128,6 +128,7 @@ public static class FoldingReplay
             }
 
             for (var n = 0; n < loaders.Length; n++) LoadNext();
+            var folded = 0L;
             try
             {
                 while (loading.TryDequeue(out var load))
@@ -141,6 +142,9 @@ public static class FoldingReplay
                         foreach (var slice in group.Slices)
                             await ApplyAsync(documents, session, storage, slice, cancellation);
                     }
+                    // How far the fold is, for whoever watches the daemon (the rebuild command's progress bars).
+                    if (request.Runtime is IProjectionDaemon daemon)
+                        await daemon.Tracker.PublishAsync(new ShardState(shardName, Math.Min(request.Floor + ++folded * size, ceiling)));
                 }
             }
             finally
