@@ -1,5 +1,6 @@
 using FluentValidation;
 using HealthChecks.NpgSql;
+using JasperFx.CodeGeneration;
 using Marten;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -73,6 +74,10 @@ public static class ApiSetup
         builder.Host.UseWolverine(opts =>
         {
             opts.ApplicationAssembly = typeof(ApiSetup).Assembly;
+            // Handlers are pre-generated (Internal/Generated, `codegen write`) and compiled with the API: no
+            // Roslyn at run time (it took the process from about 190 to 345 MB at the first silence check).
+            // A handler without its generated code fails at start-up; regenerate after changing one.
+            opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
             opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(CheckSilenceHandler));
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
