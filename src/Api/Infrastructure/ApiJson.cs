@@ -39,6 +39,9 @@ public sealed partial class ApiJson : JsonSerializerContext
         Converters = { new ApiTimestampConverter(), new NullableApiTimestampConverter() },
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
+
+    /// <summary>For responses written without a type's metadata: as <see cref="Api"/> writes.</summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = Api.Options.Encoder };
 }
 
 public sealed record ErrorResponse(string Detail);
@@ -51,6 +54,18 @@ public static class ApiTimestamp
     public static string ToText(DateTimeOffset value) =>
         value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The timestamp as a JSON string. Three per instance, sixty per list of twenty: formatted straight into
+    /// UTF-8, without a string each.
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, DateTimeOffset value)
+    {
+        Span<byte> text = stackalloc byte[Format.Length];
+        if (!value.UtcDateTime.TryFormat(text, out var written, Format, CultureInfo.InvariantCulture))
+            throw new InvalidOperationException("A timestamp did not fit its 19 bytes."); // yyyy: DateTime ends in 9999
+        writer.WriteStringValue(text[..written]);
+    }
+
     public static bool TryParse(string text, out DateTimeOffset value) =>
         DateTimeOffset.TryParseExact(text, Format, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
@@ -61,14 +76,8 @@ public sealed class ApiTimestampConverter : JsonConverter<DateTimeOffset>
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         ApiTimestamp.TryParse(reader.GetString() ?? "", out var value) ? value : throw new JsonException("Bad timestamp.");
 
-    // Three per instance, sixty per list of twenty: formatted straight into UTF-8, without a string each.
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
-    {
-        Span<byte> text = stackalloc byte[ApiTimestamp.Format.Length];
-        if (!value.UtcDateTime.TryFormat(text, out var written, ApiTimestamp.Format, CultureInfo.InvariantCulture))
-            throw new InvalidOperationException("A timestamp did not fit its 19 bytes."); // yyyy: DateTime ends in 9999
-        writer.WriteStringValue(text[..written]);
-    }
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        ApiTimestamp.Write(writer, value);
 }
 
 public sealed class NullableApiTimestampConverter : JsonConverter<DateTimeOffset?>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
 namespace Sharedcloud.Es.Api.Infrastructure;
@@ -10,4 +11,18 @@ public static class ApiResults
     public static IResult Created<T>(T body, JsonTypeInfo<T> type) => Results.Json(body, type, statusCode: StatusCodes.Status201Created);
 
     public static IResult NoContent() => Results.NoContent();
+
+    /// <summary>A JSON body that <paramref name="write"/> writes itself (as <see cref="ApiJson.Api"/> would: same encoder).</summary>
+    public static IResult Written(Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK) => new WrittenJson(write, status);
+
+    private sealed class WrittenJson(Action<Utf8JsonWriter> write, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.StatusCode = status;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, ApiJson.WriterOptions)) write(writer);
+            return http.Response.BodyWriter.FlushAsync().AsTask();
+        }
+    }
 }

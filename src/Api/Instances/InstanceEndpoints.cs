@@ -23,18 +23,31 @@ public static class InstanceEndpoints
         {
             var list = await mediator.Send(new ListInstances(http.AccountId()), ct);
             var now = clock.GetUtcNow();
-            return ApiResults.Ok(list.Select(d => InstanceResponse.From(d, now)).ToList(), ApiJson.Api.ListInstanceResponse);
+            return ApiResults.Written(writer =>
+            {
+                writer.WriteStartArray();
+                foreach (var stored in list) InstanceJson.Write(writer, stored, now);
+                writer.WriteEndArray();
+            });
         }).Documented("listInstances", ApiTags.Instances, "The caller's instances, newest first", d => d.Returns<List<InstanceResponse>>());
 
         // As it is, or with ?version=N or ?at=<time> as it was then (time travel).
         instances.MapGet("{id:guid}", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
-            var details = PastQuery(id, http) is { } past
-                ? await mediator.Send(past, ct)
-                : await mediator.Send(new GetInstance(http.AccountId(), id), ct);
-            return Preconditions.IfNoneMatch(http.Request, details.Version)
-                ? Preconditions.NotModified(http.Response, details.Version)
-                : Respond(details, http, clock, StatusCodes.Status200OK);
+            if (PastQuery(id, http) is { } past)
+            {
+                var details = await mediator.Send(past, ct);
+                return Preconditions.IfNoneMatch(http.Request, details.Version)
+                    ? Preconditions.NotModified(http.Response, details.Version)
+                    : Respond(details, http, clock, StatusCodes.Status200OK);
+            }
+            // As it is: written from the stored JSON.
+            var stored = await mediator.Send(new GetStoredInstance(http.AccountId(), id), ct);
+            var version = InstanceJson.VersionOf(stored);
+            if (Preconditions.IfNoneMatch(http.Request, version)) return Preconditions.NotModified(http.Response, version);
+            http.Response.SetETag(version);
+            var now = clock.GetUtcNow();
+            return ApiResults.Written(writer => InstanceJson.Write(writer, stored, now));
         }).Documented("getInstance", ApiTags.Instances, "One instance, as it is or as it was", d => d
             .Describe("With `version` or `at` (not both), the instance as it was then, also after its deletion; 404 where it did " +
                       "not exist. The ETag is that version's.")

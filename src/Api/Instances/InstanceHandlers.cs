@@ -21,13 +21,17 @@ public sealed record GetInstance(Guid AccountId, Guid InstanceId) : IQuery<Insta
 public sealed record GetPastInstance(Guid AccountId, Guid InstanceId, long? Version, DateTimeOffset? Before)
     : IQuery<InstanceDetails>;
 
-/// <summary>The caller's instances, newest first.</summary>
-public sealed record ListInstances(Guid AccountId) : IQuery<IReadOnlyList<InstanceDetails>>;
+/// <summary>One of the caller's instances as stored (its read model's JSON), for GET to answer from.</summary>
+public sealed record GetStoredInstance(Guid AccountId, Guid InstanceId) : IQuery<byte[]>;
+
+/// <summary>The caller's instances as stored (their read model's JSON), newest first.</summary>
+public sealed record ListInstances(Guid AccountId) : IQuery<IReadOnlyList<byte[]>>;
 
 public sealed class InstanceHandlers(IQuerySession session, InstanceReads reads, ISessionFactory sessions) :
     IQueryHandler<GetInstance, InstanceDetails>,
     IQueryHandler<GetPastInstance, InstanceDetails>,
-    IQueryHandler<ListInstances, IReadOnlyList<InstanceDetails>>,
+    IQueryHandler<GetStoredInstance, byte[]>,
+    IQueryHandler<ListInstances, IReadOnlyList<byte[]>>,
     ICommandHandler<RegisterInstance, Recorded<InstanceRegistered>>,
     ICommandHandler<ChangeInstance, Guid>,
     ICommandHandler<DeleteInstance>
@@ -62,8 +66,12 @@ public sealed class InstanceHandlers(IQuerySession session, InstanceReads reads,
     private static DateTimeOffset LastStoredInstantBefore(DateTimeOffset end) =>
         end == DateTimeOffset.MaxValue ? end : EventClock.ToMicrosecond(end.AddTicks(-1));
 
-    public async ValueTask<IReadOnlyList<InstanceDetails>> Handle(ListInstances query, CancellationToken ct) =>
-        await reads.ListAsync(query.AccountId, ct);
+    // Another account's instance does not exist for the caller: 404, never 403.
+    public async ValueTask<byte[]> Handle(GetStoredInstance query, CancellationToken ct) =>
+        await reads.LoadJsonAsync(query.AccountId, query.InstanceId, ct) ?? throw new NotFoundException();
+
+    public async ValueTask<IReadOnlyList<byte[]>> Handle(ListInstances query, CancellationToken ct) =>
+        await reads.ListJsonAsync(query.AccountId, ct);
 
     public async ValueTask<Recorded<InstanceRegistered>> Handle(RegisterInstance command, CancellationToken ct)
     {

@@ -6,9 +6,10 @@ using Sharedcloud.Es.Projections.Instances;
 namespace Sharedcloud.Es.Api.Instances;
 
 /// <summary>
-/// The instance read model as GET serves it: one statement on Marten's own pool, each stored document read by
-/// Marten's own serializer, so the same objects as <c>session.LoadAsync</c> and <c>session.Query</c> give, without
-/// a session, a LINQ translation or a retry pipeline per request. These are the hottest reads of the API.
+/// The instance read model as GET serves it: one statement on Marten's own pool, without a session, a LINQ
+/// translation or a retry pipeline per request. GET and the list take the stored JSON as it is (their responses
+/// are written from it); the other readers get the documents, read by Marten's own serializer. These are the
+/// hottest reads of the API.
 /// </summary>
 public sealed class InstanceReads(IDocumentStore store)
 {
@@ -16,29 +17,45 @@ public sealed class InstanceReads(IDocumentStore store)
 
     // account__id and created__at are the document's duplicated columns (MartenConfiguration), indexed.
     private const string ByIdSql = $"select data from {Table} where id = $1";
+    private const string JsonByIdSql = $"select data from {Table} where id = $1 and account__id = $2";
     private const string ByAccountSql = $"select data from {Table} where account__id = $1 order by created__at desc";
 
     private readonly ISerializer _serializer = store.Options.Serializer();
 
-    public async Task<InstanceDetails?> LoadAsync(Guid id, CancellationToken ct)
+    public async Task<InstanceDetails?> LoadAsync(Guid id, CancellationToken ct) =>
+        (await ReadAsync(ByIdSql, Document, ct, id)) is [var found] ? found : null;
+
+    /// <summary>
+    /// The account's instance as stored (UTF-8 JSON), or null where the account has none with this id: for a
+    /// response written straight from it (<see cref="InstanceJson"/>).
+    /// </summary>
+    public async Task<byte[]?> LoadJsonAsync(Guid accountId, Guid id, CancellationToken ct) =>
+        (await ReadAsync(JsonByIdSql, Json, ct, id, accountId)) is [var found] ? found : null;
+
+    /// <summary>The account's instances as stored (UTF-8 JSON), newest first.</summary>
+    public Task<List<byte[]>> ListJsonAsync(Guid accountId, CancellationToken ct) => ReadAsync(ByAccountSql, Json, ct, accountId);
+
+    private InstanceDetails Document(NpgsqlDataReader reader) => _serializer.FromJson<InstanceDetails>(reader, 0);
+
+    /// <summary>The jsonb column's text, without the format's version byte that Npgsql's stream starts with.</summary>
+    private static byte[] Json(NpgsqlDataReader reader)
     {
-        var found = await ReadAsync(ByIdSql, id, ct);
-        return found.Count == 0 ? null : found[0];
+        using var stream = reader.GetStream(0);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes is [1, ..] ? bytes[1..] : bytes;
     }
 
-    /// <summary>The account's instances, newest first.</summary>
-    public Task<List<InstanceDetails>> ListAsync(Guid accountId, CancellationToken ct) => ReadAsync(ByAccountSql, accountId, ct);
-
-    private async Task<List<InstanceDetails>> ReadAsync(string sql, Guid key, CancellationToken ct)
+    private async Task<List<T>> ReadAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params Guid[] keys)
     {
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = key } } };
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var key in keys) command.Parameters.Add(new NpgsqlParameter { Value = key });
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var documents = new List<InstanceDetails>();
+        var rows = new List<T>();
         // A row is in Npgsql's buffer once ReadAsync returns (the reader is not sequential): read it synchronously.
-        while (await reader.ReadAsync(ct))
-            documents.Add(_serializer.FromJson<InstanceDetails>(reader, 0));
-        return documents;
+        while (await reader.ReadAsync(ct)) rows.Add(read(reader));
+        return rows;
     }
 }
