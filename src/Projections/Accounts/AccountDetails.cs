@@ -1,10 +1,5 @@
 using JasperFx.Events;
-using JasperFx.Events.Daemon;
-using JasperFx.Events.Projections;
-using JasperFx.Events.Subscriptions;
-using Marten;
 using Marten.Events.Aggregation;
-using Microsoft.Extensions.Logging;
 using Sharedcloud.Es.Domain.Accounts;
 using Sharedcloud.Es.Projections.Replay;
 
@@ -30,18 +25,8 @@ public sealed class AccountDetails
     public long Version { get; set; }
 }
 
-public sealed partial class AccountDetailsProjection : SingleStreamProjection<AccountDetails, Guid>,
-    ISubscriptionFactory<IDocumentOperations, IQuerySession>
+public sealed partial class AccountDetailsProjection : FoldingSingleStreamProjection<AccountDetails, Guid>
 {
-    // Rebuilds fold the log in memory and write each document once (FoldingReplay).
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILoggerFactory loggers, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, loggers.CreateLogger(GetType()), shard);
-
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILogger logger, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, logger, shard);
-
     public static AccountDetails Create(IEvent<AccountRegistered> e) => new()
     {
         Id = e.Data.AccountId,

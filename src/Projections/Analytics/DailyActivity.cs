@@ -1,11 +1,7 @@
 using System.Globalization;
 using JasperFx.Events;
-using JasperFx.Events.Daemon;
-using JasperFx.Events.Projections;
-using JasperFx.Events.Subscriptions;
 using Marten;
 using Marten.Events.Projections;
-using Microsoft.Extensions.Logging;
 using Sharedcloud.Es.Projections.Replay;
 
 namespace Sharedcloud.Es.Projections.Analytics;
@@ -39,18 +35,8 @@ public sealed class DailyActivity
 /// <c>owner_id</c> header (the account whose audit feed holds it) on the UTC day of its timestamp.
 /// Events without that header (none are appended through the API) are not counted.
 /// </summary>
-public sealed partial class DailyActivityProjection : MultiStreamProjection<DailyActivity, string>,
-    ISubscriptionFactory<IDocumentOperations, IQuerySession>
+public sealed partial class DailyActivityProjection : FoldingMultiStreamProjection<DailyActivity, string>
 {
-    // Rebuilds fold the log in memory and write each document once (FoldingReplay).
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILoggerFactory loggers, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, loggers.CreateLogger(GetType()), shard);
-
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILogger logger, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, logger, shard);
-
     public const string ProjectionName = "daily_activity";
 
     public DailyActivityProjection()

@@ -1,10 +1,4 @@
-using JasperFx.Events;
-using JasperFx.Events.Daemon;
-using JasperFx.Events.Projections;
-using JasperFx.Events.Subscriptions;
-using Marten;
 using Marten.Events.Aggregation;
-using Microsoft.Extensions.Logging;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections.Replay;
 
@@ -28,18 +22,8 @@ public sealed class MarketListing
 /// query over these documents, so an instance that changes type or GPU model simply counts in its
 /// new groups from then on.
 /// </summary>
-public sealed partial class MarketListingProjection : SingleStreamProjection<MarketListing, Guid>,
-    ISubscriptionFactory<IDocumentOperations, IQuerySession>
+public sealed partial class MarketListingProjection : FoldingSingleStreamProjection<MarketListing, Guid>
 {
-    // Rebuilds fold the log in memory and write each document once (FoldingReplay).
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILoggerFactory loggers, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, loggers.CreateLogger(GetType()), shard);
-
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILogger logger, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, logger, shard);
-
     public const string ProjectionName = "market_listings";
 
     public MarketListingProjection() => Name = ProjectionName;

@@ -1,10 +1,5 @@
 using JasperFx.Events;
-using JasperFx.Events.Daemon;
-using JasperFx.Events.Projections;
-using JasperFx.Events.Subscriptions;
-using Marten;
 using Marten.Events.Aggregation;
-using Microsoft.Extensions.Logging;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections.Replay;
 
@@ -27,18 +22,8 @@ public sealed class PriceHistory
 /// Asynchronous. Times, versions and actors come from the events' metadata (the actor's id and
 /// username as recorded then), so a rebuild writes the same document.
 /// </summary>
-public sealed partial class PriceHistoryProjection : SingleStreamProjection<PriceHistory, Guid>,
-    ISubscriptionFactory<IDocumentOperations, IQuerySession>
+public sealed partial class PriceHistoryProjection : FoldingSingleStreamProjection<PriceHistory, Guid>
 {
-    // Rebuilds fold the log in memory and write each document once (FoldingReplay).
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILoggerFactory loggers, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, loggers.CreateLogger(GetType()), shard);
-
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILogger logger, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, logger, shard);
-
     public const string ProjectionName = "price_history";
 
     public PriceHistoryProjection() => Name = ProjectionName;

@@ -1,10 +1,5 @@
 using JasperFx.Events;
-using JasperFx.Events.Daemon;
-using JasperFx.Events.Projections;
-using JasperFx.Events.Subscriptions;
-using Marten;
 using Marten.Events.Aggregation;
-using Microsoft.Extensions.Logging;
 using Sharedcloud.Es.Domain.Gpus;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections.Replay;
@@ -43,18 +38,8 @@ public sealed class InstanceDetails
 }
 
 /// <summary>Inline, so a client reads its own write. Times come from the events, never the clock.</summary>
-public sealed partial class InstanceDetailsProjection : SingleStreamProjection<InstanceDetails, Guid>,
-    ISubscriptionFactory<IDocumentOperations, IQuerySession>
+public sealed partial class InstanceDetailsProjection : FoldingSingleStreamProjection<InstanceDetails, Guid>
 {
-    // Rebuilds fold the log in memory and write each document once (FoldingReplay).
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILoggerFactory loggers, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, loggers.CreateLogger(GetType()), shard);
-
-    ISubscriptionExecution ISubscriptionFactory<IDocumentOperations, IQuerySession>.BuildExecution(
-        IEventStore<IDocumentOperations, IQuerySession> store, IEventDatabase database, ILogger logger, ShardName shard) =>
-        FoldingReplay.Execution(this, store, database, logger, shard);
-
     public static InstanceDetails Create(IEvent<InstanceRegistered> e) => Registered(e.Data, e.Timestamp);
 
     /// <summary>
