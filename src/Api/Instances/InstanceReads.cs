@@ -41,9 +41,14 @@ public sealed class InstanceReads(IDocumentStore store)
     private static byte[] Json(NpgsqlDataReader reader)
     {
         using var stream = reader.GetStream(0);
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes is [1, ..] ? bytes[1..] : bytes;
+        var first = stream.ReadByte();
+        if (first < 0) return [];
+        // One array of the JSON's size, without copying it a second time to drop the version byte.
+        var bytes = new byte[stream.Length - (first == 1 ? 1 : 0)];
+        var at = 0;
+        if (first != 1) bytes[at++] = (byte)first;
+        stream.ReadExactly(bytes.AsSpan(at));
+        return bytes;
     }
 
     private async Task<List<T>> ReadAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params Guid[] keys)
