@@ -11,8 +11,7 @@ namespace Sharedcloud.Es.Api.Auth;
 
 /// <summary>Django REST Framework's token scheme: <c>Authorization: Token &lt;key&gt;</c>, with its messages.</summary>
 public sealed class TokenAuthentication(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IQuerySession session, KeyCache cache)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Token";
@@ -36,6 +35,8 @@ public sealed class TokenAuthentication(
         if (!cache.TryGet(digest, out var owner))
         {
             var generation = cache.Generation;
+            // Only on a miss: a session per request, for a key the cache holds, costs every request its allocation.
+            var session = Context.RequestServices.GetRequiredService<IQuerySession>();
             var accountId = await session.Query<AccountCredentials>()
                 .Where(x => x.KeyDigest == digest)
                 .Select(x => x.Id)

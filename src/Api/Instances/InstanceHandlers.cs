@@ -27,14 +27,14 @@ public sealed record GetStoredInstance(Guid AccountId, Guid InstanceId) : IQuery
 /// <summary>The caller's instances as stored (their read model's JSON), newest first.</summary>
 public sealed record ListInstances(Guid AccountId) : IQuery<IReadOnlyList<byte[]>>;
 
-public sealed class InstanceHandlers(IQuerySession session, InstanceReads reads, ISessionFactory sessions) :
+/// <summary>
+/// The reads of the stored read model, the hottest requests of the API: without a Marten session (one per request
+/// would be allocated, and disposed, for nothing).
+/// </summary>
+public sealed class InstanceReadHandlers(InstanceReads reads) :
     IQueryHandler<GetInstance, InstanceDetails>,
-    IQueryHandler<GetPastInstance, InstanceDetails>,
     IQueryHandler<GetStoredInstance, byte[]>,
-    IQueryHandler<ListInstances, IReadOnlyList<byte[]>>,
-    ICommandHandler<RegisterInstance, Recorded<InstanceRegistered>>,
-    ICommandHandler<ChangeInstance, Guid>,
-    ICommandHandler<DeleteInstance>
+    IQueryHandler<ListInstances, IReadOnlyList<byte[]>>
 {
     public async ValueTask<InstanceDetails> Handle(GetInstance query, CancellationToken ct)
     {
@@ -43,6 +43,20 @@ public sealed class InstanceHandlers(IQuerySession session, InstanceReads reads,
         return details is not null && details.AccountId == query.AccountId ? details : throw new NotFoundException();
     }
 
+    // Another account's instance does not exist for the caller: 404, never 403.
+    public async ValueTask<byte[]> Handle(GetStoredInstance query, CancellationToken ct) =>
+        await reads.LoadJsonAsync(query.AccountId, query.InstanceId, ct) ?? throw new NotFoundException();
+
+    public async ValueTask<IReadOnlyList<byte[]>> Handle(ListInstances query, CancellationToken ct) =>
+        await reads.ListJsonAsync(query.AccountId, ct);
+}
+
+public sealed class InstanceHandlers(IQuerySession session, ISessionFactory sessions) :
+    IQueryHandler<GetPastInstance, InstanceDetails>,
+    ICommandHandler<RegisterInstance, Recorded<InstanceRegistered>>,
+    ICommandHandler<ChangeInstance, Guid>,
+    ICommandHandler<DeleteInstance>
+{
     public async ValueTask<InstanceDetails> Handle(GetPastInstance query, CancellationToken ct)
     {
         // Live aggregation through the same InstanceDetailsProjection as the stored read model (ShouldDelete
@@ -65,13 +79,6 @@ public sealed class InstanceHandlers(IQuerySession session, InstanceReads reads,
     /// </summary>
     private static DateTimeOffset LastStoredInstantBefore(DateTimeOffset end) =>
         end == DateTimeOffset.MaxValue ? end : EventClock.ToMicrosecond(end.AddTicks(-1));
-
-    // Another account's instance does not exist for the caller: 404, never 403.
-    public async ValueTask<byte[]> Handle(GetStoredInstance query, CancellationToken ct) =>
-        await reads.LoadJsonAsync(query.AccountId, query.InstanceId, ct) ?? throw new NotFoundException();
-
-    public async ValueTask<IReadOnlyList<byte[]>> Handle(ListInstances query, CancellationToken ct) =>
-        await reads.ListJsonAsync(query.AccountId, ct);
 
     public async ValueTask<Recorded<InstanceRegistered>> Handle(RegisterInstance command, CancellationToken ct)
     {
