@@ -22,7 +22,7 @@ public static class InstanceEndpoints
         instances.MapGet("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
             var list = await mediator.Send(new ListInstances(http.AccountId()), ct);
-            var now = clock.GetUtcNow();
+            var now = new InstanceJson.ServerTime(clock.GetUtcNow()); // one time for the whole list, formatted once
             return ApiResults.Written(writer =>
             {
                 writer.WriteStartArray();

@@ -47,6 +47,37 @@ public sealed class InstanceJsonTests(ApiFactory api) : IClassFixture<ApiFactory
         }
     }
 
+    /// <summary>
+    /// Times in UTC are rewritten digit for digit, others parsed and formatted; strings with escapes unescaped: both
+    /// as the document read back and serialised gives them, whatever form the stored JSON holds them in.
+    /// </summary>
+    [Theory]
+    [InlineData("2026-11-27T17:55:51.273492+00:00")]
+    [InlineData("2026-11-27T17:55:51Z")]
+    [InlineData("2026-11-27T23:59:59.9999999Z")]
+    [InlineData("2026-11-28T00:55:51.273492+01:00")]
+    [InlineData("2026-11-27T17:25:51-00:30")]
+    public void A_stored_time_in_any_form_is_written_as_the_serialised_response_writes_it(string time)
+    {
+        var stored = Encoding.UTF8.GetBytes($$"""
+            {"id": "01a21e26-395d-79ca-9d0b-ee787bf4b037", "name": "caf\u00e9 \"x\" \\ <y>", "type": 1, "gpu_id": null,
+             "status": 1, "version": 7, "gpu_name": null, "ask_price": 0.02, "is_online": false,
+             "account_id": "01a21e26-35a0-7e88-a916-43092a9ac506", "created_at": "{{time}}", "updated_at": "{{time}}",
+             "last_connection": "{{time}}", "num_running_jobs": 0, "downloaded_images": ["a\/b"], "num_assigned_jobs": 3,
+             "max_num_parallel_jobs": 2}
+            """);
+        var serializer = api.Services.GetRequiredService<Marten.IDocumentStore>().Options.Serializer();
+        var details = serializer.FromJson<Sharedcloud.Es.Projections.Instances.InstanceDetails>(new MemoryStream(stored));
+        var now = DateTimeOffset.UtcNow;
+        var expected = JsonSerializer.SerializeToUtf8Bytes(InstanceResponse.From(details, now), ApiJson.Api.InstanceResponse);
+
+        var written = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(written, ApiJson.WriterOptions)) InstanceJson.Write(writer, stored, now);
+
+        Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(written.WrittenSpan));
+        Assert.Equal(7, InstanceJson.VersionOf(stored));
+    }
+
     [Fact]
     public async Task Another_accounts_instance_is_not_read()
     {
