@@ -9,6 +9,7 @@
 #            CONNECTIONS wrk -c (32); THREADS wrk -t (2); WARMUP seconds of the unmeasured first run (3)
 #            SETTLE     seconds of each scenario per side, unmeasured, before any measurement (15; 0: none)
 #            API_ARGS   extra configuration for the API, as arguments (e.g. API_ARGS=--Projections:Daemon=Disabled)
+#            SCENARIOS  which of "get list20 create" to run (all by default)
 #
 # It starts a dedicated PostgreSQL (.local/bench-pg, port 55433, databases bench_api and bench_base,
 # recreated empty on every run), builds both apps in Release, starts the API (from a copy of its
@@ -34,7 +35,10 @@ mem_goal_mb=250
 
 # scenario -> goal for API req/s divided by baseline req/s
 declare -A goal=([get]=0.85 [list20]=0.7 [create]=0.5)
-scenarios=(get list20 create)
+read -r -a scenarios <<< "${SCENARIOS:-get list20 create}"
+for scenario in "${scenarios[@]}"; do
+  [ -n "${goal[$scenario]:-}" ] || { echo "$bench_name: unknown scenario '$scenario' (get, list20, create)" >&2; exit 2; }
+done
 
 bench_init
 check_tools
