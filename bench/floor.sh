@@ -12,7 +12,7 @@
 # beyond pgbench's loopback: a ceiling on the create ratio of bench/run.sh that no application code can lift
 # (see README, "The create goal").
 #
-#   bench/floor.sh                         # ROUNDS=3 DURATION=10 CLIENTS=8: ~2 minutes
+#   bench/floor.sh                         # ROUNDS=3 DURATION=10 CLIENTS=8: ~3 minutes with the build
 #   ROUNDS=1 DURATION=5 bench/floor.sh     # a quick try
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
