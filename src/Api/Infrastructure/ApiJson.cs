@@ -61,10 +61,14 @@ public static class ApiTimestamp
     public static void Write(Utf8JsonWriter writer, DateTimeOffset value)
     {
         Span<byte> text = stackalloc byte[Format.Length];
-        if (!value.UtcDateTime.TryFormat(text, out var written, Format, CultureInfo.InvariantCulture))
-            throw new InvalidOperationException("A timestamp did not fit its 19 bytes."); // yyyy: DateTime ends in 9999
-        writer.WriteStringValue(text[..written]);
+        writer.WriteStringValue(text[..FormatUtf8(value, text)]);
     }
+
+    /// <summary>The timestamp's UTF-8 text in <paramref name="text"/> (<see cref="Format"/>'s length); its length.</summary>
+    public static int FormatUtf8(DateTimeOffset value, Span<byte> text) =>
+        value.UtcDateTime.TryFormat(text, out var written, Format, CultureInfo.InvariantCulture)
+            ? written
+            : throw new InvalidOperationException("A timestamp did not fit its 19 bytes."); // yyyy: DateTime ends in 9999
 
     public static bool TryParse(string text, out DateTimeOffset value) =>
         DateTimeOffset.TryParseExact(text, Format, CultureInfo.InvariantCulture,

@@ -133,14 +133,15 @@ public static class InstanceJson
     {
         private readonly byte[] _text;
 
+        private readonly int _length;
+
         public ServerTime(DateTimeOffset now)
         {
             _text = new byte[ApiTimestamp.Format.Length];
-            if (!now.UtcDateTime.TryFormat(_text, out var written, ApiTimestamp.Format, CultureInfo.InvariantCulture) || written != _text.Length)
-                throw new InvalidOperationException("A timestamp did not fit its 19 bytes.");
+            _length = ApiTimestamp.FormatUtf8(now, _text);
         }
 
-        public ReadOnlySpan<byte> Text => _text;
+        public ReadOnlySpan<byte> Text => _text.AsSpan(0, _length);
     }
 
     private static bool IsNull(ReadOnlySpan<byte> value) => value.IsEmpty || value[0] == (byte)'n';
