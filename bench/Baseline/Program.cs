@@ -38,6 +38,15 @@ await using (var create = db.CreateCommand("""
     await create.ExecuteNonQueryAsync();
 }
 
+// Kestrel and the host only: a constant body of the size of the API's GET (bench/layers.sh, layer "host").
+var constant = Encoding.UTF8.GetBytes("{\"probe\":\"" + new string('x', 349) + "\"}");
+app.MapGet("/layers/host", (HttpContext context) =>
+{
+    context.Response.ContentType = "application/json; charset=utf-8";
+    context.Response.ContentLength = constant.Length;
+    return context.Response.Body.WriteAsync(constant).AsTask();
+});
+
 // One row's document, as stored.
 app.MapGet("/instances/{id:guid}", async (Guid id, CancellationToken ct) =>
 {

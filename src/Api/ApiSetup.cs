@@ -160,9 +160,6 @@ public static class ApiSetup
         app.UseAuthenticationFirst();
         app.UseThrottling();
         app.UseIdempotencyKeys();
-        // Again inside: error bodies are part of the response that an Idempotency-Key replays.
-        app.UseExceptionHandler();
-        app.UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext));
         app.UseRouting();
 
         app.MapTelemetry();

@@ -74,20 +74,15 @@ public static class Caller
     /// or method would be 404 or 405. Only sign-up and login are open.
     /// </summary>
     public static IApplicationBuilder UseAuthenticationFirst(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
+        app.Use((context, next) =>
         {
-            if (RequiresAuthentication(context.Request.Method, context.Request.Path))
-            {
-                var result = await context.AuthenticateAsync(TokenAuthentication.SchemeName);
-                if (!result.Succeeded)
-                {
-                    await context.ChallengeAsync(TokenAuthentication.SchemeName);
-                    return;
-                }
-                context.User = result.Principal;
-                context.Audit()!.Actor = new Actor(context.AccountId(), context.User.FindFirstValue(ClaimTypes.Name)!);
-            }
-            await next(context);
+            if (!RequiresAuthentication(context.Request.Method, context.Request.Path)) return next(context);
+            // UseAuthentication, right before this, has authenticated the request with the default scheme (the
+            // token) and set User where the key was good; a failed key's reason is in the challenge (cached).
+            if (context.User.Identity is not { IsAuthenticated: true, AuthenticationType: TokenAuthentication.SchemeName })
+                return context.ChallengeAsync(TokenAuthentication.SchemeName);
+            context.Audit()!.Actor = new Actor(context.AccountId(), context.User.FindFirstValue(ClaimTypes.Name)!);
+            return next(context);
         });
 
     /// <summary>Whether a request needs a key; the OpenAPI document asks the same question.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -15,14 +16,20 @@ public static class ApiResults
     /// <summary>A JSON body that <paramref name="write"/> writes itself (as <see cref="ApiJson.Api"/> would: same encoder).</summary>
     public static IResult Written(Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK) => new WrittenJson(write, status);
 
+    /// <summary>
+    /// Written whole before anything is sent: the response carries a Content-Length instead of being chunked, and
+    /// leaves in one write.
+    /// </summary>
     private sealed class WrittenJson(Action<Utf8JsonWriter> write, int status) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
+            var body = new ArrayBufferWriter<byte>(1024);
+            using (var writer = new Utf8JsonWriter(body, ApiJson.WriterOptions)) write(writer);
             http.Response.StatusCode = status;
             http.Response.ContentType = "application/json; charset=utf-8";
-            using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, ApiJson.WriterOptions)) write(writer);
-            return http.Response.BodyWriter.FlushAsync().AsTask();
+            http.Response.ContentLength = body.WrittenCount;
+            return http.Response.Body.WriteAsync(body.WrittenMemory).AsTask();
         }
     }
 }

@@ -17,13 +17,10 @@ public static partial class RequestLogging
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app)
     {
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(Category);
-        return app.Use(async (context, next) =>
+        return app.Use((context, next) => logger.IsEnabled(LogLevel.Information) ? Logged(context, next) : next(context));
+
+        async Task Logged(HttpContext context, RequestDelegate next)
         {
-            if (!logger.IsEnabled(LogLevel.Information))
-            {
-                await next(context);
-                return;
-            }
             var started = Stopwatch.GetTimestamp();
             try
             {
@@ -37,7 +34,7 @@ public static partial class RequestLogging
                     context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode,
                     Stopwatch.GetElapsedTime(started).TotalMilliseconds, audit?.CorrelationId, audit?.Actor?.AccountId);
             }
-        });
+        }
     }
 
     [LoggerMessage(EventId = 1, EventName = "RequestHandled", Level = LogLevel.Information,

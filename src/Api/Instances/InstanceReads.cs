@@ -56,7 +56,7 @@ public sealed class InstanceReads(IDocumentStore store)
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var key in keys) command.Parameters.Add(new NpgsqlParameter { Value = key });
+        foreach (var key in keys) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = key });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<T>();
         // A row is in Npgsql's buffer once ReadAsync returns (the reader is not sequential): read it synchronously.

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Sharedcloud.Es.Api.Tests.Infrastructure;
+using Sharedcloud.Es.Api.Tests.Instances;
 
 namespace Sharedcloud.Es.Api.Tests.Transport;
 
@@ -7,6 +8,25 @@ namespace Sharedcloud.Es.Api.Tests.Transport;
 public sealed class TransportTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private const string TitanV = "caf0daeb-ba23-4499-b4f9-8b4965714366";
+
+    // ---- framing ------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task JSON_written_from_the_read_models_is_sent_whole_with_its_length_not_chunked()
+    {
+        var john = await api.NewAccountAsync();
+        var client = api.WithKey(john.Key);
+        var created = (await client.CreateAsync(Body.Json, ("name", "rig"), ("ask_price", 1.5m))).EnsureStatus(201);
+        var id = created.Json["uuid"]!.GetValue<string>();
+
+        foreach (var url in new[] { $"/api/v1/instances/{id}/", "/api/v1/instances/" })
+        {
+            var reply = (await client.GetAsync(url)).EnsureStatus(200);
+            Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(reply.Body), reply.ContentHeaders.ContentLength);
+            Assert.NotEqual(true, reply.Headers.TransferEncodingChunked);
+            Assert.Contains(id, reply.Body);
+        }
+    }
 
     // ---- trailing slash ----------------------------------------------------------------------------
 

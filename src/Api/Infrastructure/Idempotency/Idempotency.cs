@@ -14,7 +14,14 @@ public static class Idempotency
         services.AddHostedService<IdempotencyCleanup>();
     }
 
-    /// <summary>After authentication (a key belongs to an account), before everything that produces the response.</summary>
+    /// <summary>
+    /// After authentication (a key belongs to an account), before everything that produces the response. Only requests that carry the header take this branch (the rest, reads above all, pay nothing for it); it
+    /// rejoins the pipeline after. Inside it, an exception handler and the status-code bodies again: error bodies
+    /// are part of the response that an Idempotency-Key replays.
+    /// </summary>
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) =>
-        app.UseMiddleware<IdempotencyMiddleware>();
+        app.UseWhen(context => IdempotencyMiddleware.Engages(context.Request), keyed => keyed
+            .UseMiddleware<IdempotencyMiddleware>()
+            .UseExceptionHandler()
+            .UseStatusCodePages(context => ErrorTable.WriteStatusBody(context.HttpContext)));
 }

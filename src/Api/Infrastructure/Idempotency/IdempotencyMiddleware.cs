@@ -37,11 +37,12 @@ public sealed class IdempotencyMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!Applies(request.Method, request.Path) || !request.Headers.TryGetValue(Header, out var values))
+        if (!Engages(request))
         {
             await next(context);
             return;
         }
+        var values = request.Headers[Header];
 
         var ct = context.RequestAborted;
         if (values.Count != 1)
@@ -155,6 +156,10 @@ public sealed class IdempotencyMiddleware(
     }
 
     /// <summary>Whether a request may carry the header (unsafe methods of the API); the OpenAPI document asks the same.</summary>
+    /// <summary>An unsafe request to the API with the header (<see cref="Idempotency.UseIdempotencyKeys"/> branches on it).</summary>
+    public static bool Engages(HttpRequest request) =>
+        Applies(request.Method, request.Path) && request.Headers.ContainsKey(Header);
+
     public static bool Applies(string method, PathString path) =>
         path.StartsWithSegments("/api/v1")
         && (HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method));
