@@ -16,8 +16,9 @@
 # and each layer's CPU ratio to the baseline's GET: "handler" is the ceiling of bench/run.sh's get ratio for any
 # read path inside this pipeline.
 #
-#   bench/layers.sh                        # ROUNDS=3 DURATION=10: ~6 minutes with the build
+#   bench/layers.sh                        # ROUNDS=3 DURATION=10 SETTLE=15: ~7 minutes with the builds
 #   ROUNDS=1 DURATION=5 SETTLE=5 bench/layers.sh
+#   API_ARGS=--Projections:Daemon=Disabled bench/layers.sh   # extra configuration for the API side
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -40,7 +41,8 @@ build bench/Layers/Layers.csproj || die "bench/Layers does not build"
 build bench/Baseline/Baseline.csproj || die "the baseline does not build"
 rm -rf "$results/layers-app"
 cp -a bench/Layers/bin/Release/net10.0 "$results/layers-app"
-start_app api $api_port bench_api "$results/layers-app/Sharedcloud.Es.Bench.Layers.dll"
+# shellcheck disable=SC2086 # API_ARGS is a list of arguments
+start_app api $api_port bench_api "$results/layers-app/Sharedcloud.Es.Bench.Layers.dll" ${API_ARGS:-}
 api_pid=$!
 start_app baseline $base_port bench_base bench/Baseline/bin/Release/net10.0/Sharedcloud.Es.Bench.Baseline.dll
 base_pid=$!
@@ -90,7 +92,7 @@ stop_sampler
   echo
   commit_line
   echo "$(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s runs, $ROUNDS rounds (every layer once a round) after ${SETTLE}s of each."
-  echo "GET body $get_bytes bytes; every constant body is as long. Peak RSS: API $((api_hwm_kb / 1024)) MB, baseline $((base_hwm_kb / 1024)) MB."
+  echo "API side: bench/Layers${API_ARGS:+ with $API_ARGS}. GET body $get_bytes bytes; every constant body is as long (361). Peak RSS: API $((api_hwm_kb / 1024)) MB, baseline $((base_hwm_kb / 1024)) MB."
   echo
   echo "CPU ratio = the baseline GET's (app + pg) CPU per request / the layer's: the get ratio bench/run.sh would"
   echo "report if the API's GET cost what this layer costs."
