@@ -28,7 +28,7 @@ public static class InstanceEndpoints
                 writer.WriteStartArray();
                 foreach (var stored in list) InstanceJson.Write(writer, stored, now);
                 writer.WriteEndArray();
-            });
+            }, sizeHint: list.Sum(stored => stored.Length) + 2); // a response is no longer than the stored JSON it is written from
         }).Documented("listInstances", ApiTags.Instances, "The caller's instances, newest first", d => d.Returns<List<InstanceResponse>>());
 
         // As it is, or with ?version=N or ?at=<time> as it was then (time travel).
@@ -47,7 +47,7 @@ public static class InstanceEndpoints
             if (Preconditions.IfNoneMatch(http.Request, version)) return Preconditions.NotModified(http.Response, version);
             http.Response.SetETag(version);
             var now = clock.GetUtcNow();
-            return ApiResults.Written(writer => InstanceJson.Write(writer, stored, now));
+            return ApiResults.Written(writer => InstanceJson.Write(writer, stored, now), sizeHint: stored.Length);
         }).Documented("getInstance", ApiTags.Instances, "One instance, as it is or as it was", d => d
             .Describe("With `version` or `at` (not both), the instance as it was then, also after its deletion; 404 where it did " +
                       "not exist. The ETag is that version's.")
