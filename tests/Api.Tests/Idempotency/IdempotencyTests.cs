@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Net;
 using Sharedcloud.Es.Api.Infrastructure.Idempotency;
 using Sharedcloud.Es.Api.Tests.Infrastructure;
@@ -79,6 +80,23 @@ public sealed class IdempotencyTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(first.Body, retry.Body);
         Assert.Equal(400, Assert.Single(await api.StoredKeysAsync(key)).Status);
         Assert.Empty((await john.GetAsync(InstancesUrl)).Array);
+    }
+
+    [Fact]
+    public async Task A_status_code_error_is_stored_with_its_body_and_replayed()
+    {
+        var john = await api.NewAccountAsync();
+        var key = NewKey();
+        var url = $"/api/v1/instances/{Guid.NewGuid()}/"; // a route without POST: routing's bare 405, given its body
+
+        var first = await john.PostWithKeyAsync(key, url, ("name", "box"));
+        var retry = await john.PostWithKeyAsync(key, url, ("name", "box"));
+
+        first.Is(405, new JsonObject { ["detail"] = "Method \"POST\" not allowed." });
+        Assert.False(first.IsReplayed());
+        retry.Is(405, new JsonObject { ["detail"] = "Method \"POST\" not allowed." });
+        Assert.True(retry.IsReplayed());
+        Assert.Equal(405, Assert.Single(await api.StoredKeysAsync(key)).Status);
     }
 
     [Fact]
