@@ -41,13 +41,7 @@ build bench/Layers/Layers.csproj || die "bench/Layers does not build"
 build bench/Baseline/Baseline.csproj || die "the baseline does not build"
 rm -rf "$results/layers-app"
 cp -a bench/Layers/bin/Release/net10.0 "$results/layers-app"
-# shellcheck disable=SC2086 # API_ARGS is a list of arguments
-start_app api $api_port bench_api "$results/layers-app/Sharedcloud.Es.Bench.Layers.dll" ${API_ARGS:-}
-api_pid=$!
-start_app baseline $base_port bench_base bench/Baseline/bin/Release/net10.0/Sharedcloud.Es.Bench.Baseline.dll
-base_pid=$!
-wait_ready api "$api_pid" "$api_url/health/ready"
-wait_ready baseline "$base_pid" "$base_url/layers/host"
+start_apps "$results/layers-app/Sharedcloud.Es.Bench.Layers.dll"
 
 log "seeding: one instance on each side"
 key=$(api_account bench-layers)

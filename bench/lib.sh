@@ -151,10 +151,10 @@ wait_ready() { # name pid url
   tail -n 30 "$logs/$1.log" >&2
   die "$1 not ready after 60 s"
 }
-start_apps() { # the API on bench_api, the baseline on bench_base; waits until both answer
+start_apps() { # [API_DLL]: the API (this build, or the host given) on bench_api, the baseline on bench_base; waits for both
   log "starting the API on $api_url and the baseline on $base_url"
   # shellcheck disable=SC2086 # API_ARGS is a list of arguments
-  start_app api $api_port bench_api "$results/app/api/Sharedcloud.Es.Api.dll" ${API_ARGS:-}
+  start_app api $api_port bench_api "${1:-$results/app/api/Sharedcloud.Es.Api.dll}" ${API_ARGS:-}
   api_pid=$!
   start_app baseline $base_port bench_base bench/Baseline/bin/Release/net10.0/Sharedcloud.Es.Bench.Baseline.dll
   base_pid=$!

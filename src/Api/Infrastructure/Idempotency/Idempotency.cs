@@ -15,9 +15,10 @@ public static class Idempotency
     }
 
     /// <summary>
-    /// After authentication (a key belongs to an account), before everything that produces the response. Only requests that carry the header take this branch (the rest, reads above all, pay nothing for it); it
-    /// rejoins the pipeline after. Inside it, an exception handler and the status-code bodies again: error bodies
-    /// are part of the response that an Idempotency-Key replays.
+    /// After authentication (a key belongs to an account), before everything that produces the response. Only the
+    /// requests that carry the header take this branch (the rest, reads above all, pay nothing for it); it rejoins
+    /// the pipeline after. Inside it, an exception handler and the status-code bodies again: error bodies are part
+    /// of the response that an Idempotency-Key replays.
     /// </summary>
     public static IApplicationBuilder UseIdempotencyKeys(this IApplicationBuilder app) =>
         app.UseWhen(context => IdempotencyMiddleware.Engages(context.Request), keyed => keyed

@@ -34,14 +34,10 @@ public sealed class IdempotencyMiddleware(
 
     private readonly IdempotencyOptions _options = options.Value;
 
+    /// <summary>Only for the requests that <see cref="Engages"/> (<see cref="Idempotency.UseIdempotencyKeys"/> branches on it).</summary>
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!Engages(request))
-        {
-            await next(context);
-            return;
-        }
         var values = request.Headers[Header];
 
         var ct = context.RequestAborted;
@@ -155,11 +151,11 @@ public sealed class IdempotencyMiddleware(
         }
     }
 
-    /// <summary>Whether a request may carry the header (unsafe methods of the API); the OpenAPI document asks the same.</summary>
-    /// <summary>An unsafe request to the API with the header (<see cref="Idempotency.UseIdempotencyKeys"/> branches on it).</summary>
+    /// <summary>An unsafe request to the API with the header: the requests this middleware is run for.</summary>
     public static bool Engages(HttpRequest request) =>
         Applies(request.Method, request.Path) && request.Headers.ContainsKey(Header);
 
+    /// <summary>Whether a request may carry the header (unsafe methods of the API); the OpenAPI document asks the same.</summary>
     public static bool Applies(string method, PathString path) =>
         path.StartsWithSegments("/api/v1")
         && (HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method));
