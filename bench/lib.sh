@@ -278,9 +278,9 @@ stop_sampler() { # also records both apps' VmHWM in api_hwm_kb and base_hwm_kb
 # --- wrk --------------------------------------------------------------------------------------
 # wrk_run SCENARIO SIDE SECONDS OUTPUT: wrk's output goes to OUTPUT, its CPU seconds (user sys) to OUTPUT.time
 wrk_run() {
-  local args=() authorization="" TIMEFORMAT="%3U %3S"
-  wrk_args "$1" "$2" # sets args, maybe authorization (read by bench/post.lua)
-  { time BENCH_AUTHORIZATION=$authorization wrk "-t$THREADS" "-c$CONNECTIONS" "-d${3}s" ${wrk_options[@]+"${wrk_options[@]}"} \
+  local args=() authorization="" ids="" path="" TIMEFORMAT="%3U %3S"
+  wrk_args "$1" "$2" # sets args, maybe authorization, ids and path (read by bench/post.lua and bench/patch.lua)
+  { time BENCH_AUTHORIZATION=$authorization BENCH_IDS=$ids BENCH_PATH=$path wrk "-t$THREADS" "-c$CONNECTIONS" "-d${3}s" ${wrk_options[@]+"${wrk_options[@]}"} \
       "${args[@]}" >"$4" 2>&1; } 2>"$4.time" || { cat "$4" >&2; die "wrk failed for $1 on $2"; }
 }
 

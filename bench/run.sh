@@ -9,7 +9,7 @@
 #            CONNECTIONS wrk -c (32); THREADS wrk -t (2); WARMUP seconds of the unmeasured first run (3)
 #            SETTLE     seconds of each scenario per side, unmeasured, before any measurement (15; 0: none)
 #            API_ARGS   extra configuration for the API, as arguments (e.g. API_ARGS=--Projections:Daemon=Disabled)
-#            SCENARIOS  which of "get list20 create" to run (all by default)
+#            SCENARIOS  which of "get list20 create patch64 patch1 patch10k" to run (all by default)
 #
 # It starts a dedicated PostgreSQL (.local/bench-pg, port 55433, databases bench_api and bench_base,
 # recreated empty on every run), builds both apps in Release, starts the API (from a copy of its
@@ -34,11 +34,14 @@ check_knobs DURATION ROUNDS CONNECTIONS THREADS WARMUP
 mem_goal_mb=250
 
 # scenario -> goal for API req/s divided by baseline req/s
-declare -A goal=([get]=0.85 [list20]=0.7 [create]=0.5)
-read -r -a scenarios <<< "${SCENARIOS:-get list20 create}"
+# (patch10k: PATCHes of one instance with 10,000 events against the baseline's of one row; its goal is that of
+# patch1, and the report also gives its ratio to patch1's: the cost of a long history.)
+declare -A goal=([get]=0.85 [list20]=0.7 [create]=0.4 [patch64]=0.5 [patch1]=0.4 [patch10k]=0.4)
+read -r -a scenarios <<< "${SCENARIOS:-get list20 create patch64 patch1 patch10k}"
 for scenario in "${scenarios[@]}"; do
-  [ -n "${goal[$scenario]:-}" ] || { echo "$bench_name: unknown scenario '$scenario' (get, list20, create)" >&2; exit 2; }
+  [ -n "${goal[$scenario]:-}" ] || { echo "$bench_name: unknown scenario '$scenario' (${!goal[*]})" >&2; exit 2; }
 done
+wants() { [[ " ${scenarios[*]} " == *" $1 "* ]]; }
 
 bench_init
 check_tools
@@ -63,6 +66,34 @@ done
 [ -n "$key_get" ] && [ -n "$key_list" ] && [ -n "$key_create" ] && [ -n "$api_get_id" ] && [ -n "$base_get_id" ] \
   || die "seeding returned no key or id"
 
+# The PATCH scenarios: 64 instances (patch64 spreads its clients over them, patch1 puts them all on the first), and
+# for patch10k one instance given 10,000 events first (price changes, by curl in parallel from one process).
+key_patch=$(api_account bench-patch)
+owner_patch=$(cat /proc/sys/kernel/random/uuid)
+api_patch_ids=() base_patch_ids=()
+if wants patch64 || wants patch1 || wants patch10k; then
+  log "seeding: 64 instances to change (both sides)"
+  for i in $(seq -w 1 64); do
+    api_patch_ids+=("$(api_create "$key_patch" "bench-patch-$i")")
+    base_patch_ids+=("$(base_create "$owner_patch" "bench-patch-$i")")
+  done
+fi
+api_long_id=""
+if wants patch10k; then
+  log "seeding: one instance with 10,000 events"
+  api_long_id=$(api_create "$key_patch" "bench-patch-long")
+  config=$logs/patch10k-seed.curl
+  for i in $(seq 1 9999); do
+    printf 'url = "%s/api/v1/instances/%s/"\nrequest = "PATCH"\nheader = "Authorization: Token %s"\ndata = "ask_price=%d.%03d"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n' \
+      "$api_url" "$api_long_id" "$key_patch" $((i % 10)) $((i % 1000 + 1))
+  done >"$config"
+  statuses=$(curl -s --parallel --parallel-max 8 -K "$config" | sort | uniq -c)
+  [ "$(tr -s ' ' <<<"$statuses" | sed 's/^ //')" = "9999 200" ] || die "seeding the long instance: $statuses"
+  version=$(curl -s -D - -o /dev/null -H "Authorization: Token $key_patch" "$api_url/api/v1/instances/$api_long_id/" \
+    | sed -n 's/^[Ee][Tt]ag: "\([0-9]*\)".*/\1/p')
+  [ "$version" = 10000 ] || die "the long instance is at version ${version:-?}, not 10000"
+fi
+
 # wrk_args SCENARIO SIDE: what each scenario requests, as wrk arguments (in the array "args"; the
 # API's create also sets "authorization", which bench/post.lua sends). The create runs go to their
 # own account/owner, so the list stays at exactly 20 instances.
@@ -74,6 +105,14 @@ wrk_args() {
     list20,baseline) args=("$base_url/instances?owner=$owner_list") ;;
     create,api)      args=(-s bench/post.lua "$api_url/api/v1/instances/"); authorization="Token $key_create" ;;
     create,baseline) args=(-s bench/post.lua "$base_url/instances?owner=$owner_create") ;;
+    patch64,api)     args=(-s bench/patch.lua "$api_url"); authorization="Token $key_patch"; ids="${api_patch_ids[*]}"
+                     path="/api/v1/instances/{id}/" ;;
+    patch64,baseline) args=(-s bench/patch.lua "$base_url"); ids="${base_patch_ids[*]}"; path="/instances/{id}" ;;
+    patch1,api)      args=(-s bench/patch.lua "$api_url"); authorization="Token $key_patch"; ids="${api_patch_ids[0]}"
+                     path="/api/v1/instances/{id}/" ;;
+    patch1,baseline|patch10k,baseline) args=(-s bench/patch.lua "$base_url"); ids="${base_patch_ids[0]}"; path="/instances/{id}" ;;
+    patch10k,api)    args=(-s bench/patch.lua "$api_url"); authorization="Token $key_patch"; ids="$api_long_id"
+                     path="/api/v1/instances/{id}/" ;;
     *) die "unknown scenario $1,$2" ;;
   esac
 }
@@ -126,6 +165,15 @@ report=$results/latest.md
         printf "| %s | %.0f | %.0f | %.2f | >= %s | %s | %s; %s |\n", s, b, a, ratio, g, result, runs["baseline"], runs["api"]
       }' "$runs"
   done
+  if wants patch1 && wants patch10k; then
+    awk -F'\t' '$1 == "patch1" || $1 == "patch10k" { n[$1 "," $2]++; sum[$1 "," $2] += $4 }
+      END {
+        r1 = (sum["patch1,api"] / n["patch1,api"]) / (sum["patch1,baseline"] / n["patch1,baseline"])
+        r10k = (sum["patch10k,api"] / n["patch10k,api"]) / (sum["patch10k,baseline"] / n["patch10k,baseline"])
+        printf "| patch10k / patch1 (a PATCH after 10,000 events against one after few) | | | %.2f | >= 0.9 | %s | ratios %.2f / %.2f |\n",
+          r10k / r1, r10k / r1 >= 0.9 ? "PASS" : "MISS", r10k, r1
+      }' "$runs"
+  fi
   awk -F'\t' -v hwm="$api_hwm_kb" -v goal="$mem_goal_mb" '
     NR > 1 && $2 > peak { peak = $2 }
     END {

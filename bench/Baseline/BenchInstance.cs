@@ -26,6 +26,9 @@ public sealed record BenchInstance(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(BenchInstance))]
+[JsonSerializable(typeof(Dictionary<string, object>))]
+[JsonSerializable(typeof(decimal))]
+[JsonSerializable(typeof(string))]
 public sealed partial class BaselineJson : JsonSerializerContext
 {
     /// <summary>Snake case, compact, quotes and non-ASCII text unescaped: as the API writes.</summary>

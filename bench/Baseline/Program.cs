@@ -90,6 +90,34 @@ app.MapGet("/instances", async (Guid owner, CancellationToken ct) =>
     return Results.Text(body.ToString(), "application/json", Encoding.UTF8);
 });
 
+// A change of one row's document (bench/run.sh's patch scenarios): the form's fields (name, ask_price) and a new
+// updated_at merged into the stored JSON by one UPDATE, and the changed document as the answer (404 if no row). No
+// authentication, no event, no lock beyond the UPDATE's own row lock, no validation beyond the number's parse.
+app.MapPatch("/instances/{id:guid}", async (Guid id, HttpRequest request, CancellationToken ct) =>
+{
+    var form = await request.ReadFormAsync(ct);
+    var changes = new Dictionary<string, object>
+    {
+        ["updated_at"] = DateTimeOffset.UtcNow.ToString(BenchInstance.TimestampFormat, CultureInfo.InvariantCulture),
+    };
+    if (form.TryGetValue("name", out var name)) changes["name"] = name.ToString().Trim();
+    if (form.TryGetValue("ask_price", out var price))
+    {
+        if (!decimal.TryParse(price.ToString(), NumberStyles.Number, CultureInfo.InvariantCulture, out var askPrice))
+            return Results.BadRequest();
+        changes["ask_price"] = askPrice;
+    }
+    await using var cmd = db.CreateCommand("UPDATE bench_instances SET data = data || $2 WHERE id = $1 RETURNING data");
+    cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+    cmd.Parameters.Add(new NpgsqlParameter<string>
+    {
+        TypedValue = JsonSerializer.Serialize(changes, BaselineJson.Api.DictionaryStringObject), NpgsqlDbType = NpgsqlDbType.Jsonb,
+    });
+    return await cmd.ExecuteScalarAsync(ct) is string json
+        ? Results.Text(json, "application/json", Encoding.UTF8)
+        : Results.NotFound();
+});
+
 // A form (name, ask_price) becomes a new document, shaped like the API's instance object.
 app.MapPost("/instances", async (Guid owner, HttpRequest request, CancellationToken ct) =>
 {

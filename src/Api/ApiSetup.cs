@@ -118,6 +118,7 @@ public static class ApiSetup
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<EventLog>();
         services.AddSingleton<InstanceReads>();
+        services.AddSingleton<StreamWrites>();
         services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<KeyCache>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
@@ -172,7 +173,6 @@ public static class ApiSetup
         app.MapGpus();
         app.MapInstances();
         app.MapAudit();
-        app.MapMachine();
         app.MapImages();
         app.MapOffers();
         app.MapApiDocs();

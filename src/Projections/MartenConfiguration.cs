@@ -8,7 +8,7 @@ using Sharedcloud.Es.Projections.Accounts;
 using Sharedcloud.Es.Projections.Analytics;
 using Sharedcloud.Es.Projections.Gpus;
 using Sharedcloud.Es.Projections.Images;
-using Sharedcloud.Es.Projections.Instances;
+using Sharedcloud.Es.Projections.States;
 using Weasel.Core;
 
 namespace Sharedcloud.Es.Projections;
@@ -41,6 +41,9 @@ public static class MartenConfiguration
     };
 
     public const string Schema = "sharedcloud";
+
+    /// <summary>The projections that keep the domain's states (the names <c>projections rebuild -p</c> takes).</summary>
+    public const string InstanceProjection = "InstanceDetails", AccountProjection = "AccountDetails";
 
     /// <summary>
     /// Events per page when an inline projection is rebuilt (<c>projections rebuild</c>, <c>events verify</c>,
@@ -103,23 +106,27 @@ public static class MartenConfiguration
         opts.Events.IgnoreIndex(OwnerTypeIndexName);
         foreach (var (type, name) in EventNames) opts.Events.MapEventType(type, name);
 
-        opts.Projections.Add<InstanceDetailsProjection>(ProjectionLifecycle.Inline, ForRebuilds);
-        opts.Projections.Add<InstanceStateProjection>(ProjectionLifecycle.Live);
-        opts.Projections.Add<AccountDetailsProjection>(ProjectionLifecycle.Inline, ForRebuilds);
-        opts.Projections.Add<AccountStateProjection>(ProjectionLifecycle.Live);
+        // The domain's states, kept inline: what reads serve and writes decide on. Their tables keep the names of
+        // the read models they replaced (mt_doc_instancedetails, mt_doc_accountdetails), with the same JSON, so a
+        // database written before needs no rebuild.
+        opts.Projections.Add(new StateProjection<Instance, IInstanceEvent>(InstanceProjection, "last_connection"),
+            ProjectionLifecycle.Inline, ForRebuilds);
+        opts.Projections.Add(new StateProjection<Account, IAccountEvent>(AccountProjection), ProjectionLifecycle.Inline, ForRebuilds);
+        opts.Schema.For<Instance>().DocumentAlias("instancedetails");
+        opts.Schema.For<Account>().DocumentAlias("accountdetails");
         AnalyticsProjections.Configure(opts);
 
         // Real columns for what the list filters and sorts on, and one index on both: the list is an index scan
         // in order, and a create writes one index entry for them, not two.
         opts.Policies.ForAllDocuments(mapping =>
         {
-            if (mapping.DocumentType != typeof(InstanceDetails)) return;
+            if (mapping.DocumentType != typeof(Instance)) return;
             // Duplicated columns without an index each (Schema.For<T>().Duplicate always adds one).
-            mapping.DuplicateField(nameof(InstanceDetails.AccountId));
-            mapping.DuplicateField(nameof(InstanceDetails.CreatedAt), pgType: "timestamptz");
+            mapping.DuplicateField(nameof(Instance.AccountId));
+            mapping.DuplicateField(nameof(Instance.CreatedAt), pgType: "timestamptz");
         });
-        opts.Schema.For<InstanceDetails>().Index(x => new { x.AccountId, x.CreatedAt }, index => index.Name = InstanceListIndexName);
-        opts.Schema.For<AccountDetails>().UniqueIndex(x => x.Username);
+        opts.Schema.For<Instance>().Index(x => new { x.AccountId, x.CreatedAt }, index => index.Name = InstanceListIndexName);
+        opts.Schema.For<Account>().UniqueIndex(x => x.Username);
         opts.Schema.For<AccountCredentials>().UniqueIndex(x => x.KeyDigest);
         opts.Schema.For<GpuDocument>();
         opts.Schema.For<ImageDocument>();

@@ -26,16 +26,16 @@ public static class AccountEndpoints
             var body = await RequestBody.ReadAsync(http.Request, ct);
             var command = new RegisterAccount(Guid.CreateVersion7(),
                 body.Text("username"), body.Text("email"), body.Text("password", trim: false));
-            Guid id;
+            Account created;
             try
             {
-                id = await mediator.Send(command, ct);
+                created = await mediator.Send(command, ct);
             }
             catch (ValidationException refused)
             {
                 throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, caller: null, ct);
             }
-            return await Render(id, http, mediator, clock, StatusCodes.Status201Created, ct);
+            return Respond(created, http, clock, StatusCodes.Status201Created);
         }).Documented("signUp", ApiTags.Accounts, "Sign up", d => d
             .Body<SignUpForm>().Returns<AccountResponse>(StatusCodes.Status201Created, "The new account.").ETag());
 
@@ -70,18 +70,13 @@ public static class AccountEndpoints
         account.MapPatch("", async (HttpContext http, IMediator mediator, IQuerySession session,
             IPasswordHasher<AccountCredentials> hasher, TimeProvider clock, CancellationToken ct) =>
         {
-            // RFC 9110: a stale If-Match is 412 before the content is judged. The command checks it again
-            // under the stream's lock, where it counts.
-            var expected = Preconditions.IfMatch(http.Request);
-            var current = await mediator.Send(new GetAccount(http.AccountId()), ct);
-            expected.ThrowIfNotMetBy(Account.Kind, current.Version);
-
             var body = await RequestBody.ReadAsync(http.Request, ct);
             var command = new ChangeAccount(http.AccountId(),
-                body.Text("username"), body.Text("email"), body.Text("password", trim: false), expected);
+                body.Text("username"), body.Text("email"), body.Text("password", trim: false), Preconditions.IfMatch(http.Request));
+            Account? changed;
             try
             {
-                await mediator.Send(command, ct);
+                changed = await mediator.Send(command, ct);
             }
             catch (ValidationException refused)
             {
@@ -92,8 +87,12 @@ public static class AccountEndpoints
             {
                 throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, command.AccountId, ct);
             }
-            return await Render(http.AccountId(), http, mediator, clock, StatusCodes.Status200OK, ct);
-        }).Documented("changeAccount", ApiTags.Accounts, "Change the username, email or password", d => d
+            return Respond(changed ?? throw new NotFoundException(), http, clock, StatusCodes.Status200OK);
+        })
+        // RFC 9110: a stale If-Match is 412 before the content is judged (the write judges it under the stream's lock).
+        .AddEndpointFilter(new PreconditionsFirst(Account.Kind, async (http, ct) =>
+            (await http.RequestServices.GetRequiredService<IQuerySession>().LoadAsync<Account>(http.AccountId(), ct))?.Version))
+        .Documented("changeAccount", ApiTags.Accounts, "Change the username, email or password", d => d
             .Describe("Any change rotates the API key: the old one stops working, and the next login returns the new one.")
             .Body<AccountChangeForm>(required: false).Returns<AccountResponse>().ETag().IfMatch());
 
@@ -105,12 +104,8 @@ public static class AccountEndpoints
             .NoContent("Deleted; the key no longer works. The history stays in the event store.").IfMatch());
     }
 
-    private static async Task<IResult> Render(Guid id, HttpContext http, IMediator mediator, TimeProvider clock, int status,
-        CancellationToken ct) =>
-        Respond(await mediator.Send(new GetAccount(id), ct), http, clock, status);
-
     /// <summary>The account, with its stream version as the entity tag.</summary>
-    private static IResult Respond(AccountDetails details, HttpContext http, TimeProvider clock, int status)
+    private static IResult Respond(Account details, HttpContext http, TimeProvider clock, int status)
     {
         http.Response.SetETag(details.Version);
         return Results.Json(AccountResponse.From(details, clock.GetUtcNow()), ApiJson.Api.AccountResponse,

@@ -12,142 +12,121 @@ using Sharedcloud.Es.Domain.Accounts.LoggingIn;
 using Sharedcloud.Es.Domain.Accounts.Registering;
 using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Projections.Accounts;
-using Sharedcloud.Es.Projections.Instances;
+using Sharedcloud.Es.Domain.Instances;
 
 namespace Sharedcloud.Es.Api.Accounts;
 
-public sealed record GetAccount(Guid AccountId) : IQuery<AccountDetails>;
+public sealed record GetAccount(Guid AccountId) : IQuery<Account>;
 
 public sealed class AccountHandlers(
-    IDocumentSession session, ISessionFactory sessions, ApiKeys keys, IPasswordHasher<AccountCredentials> hasher,
+    IDocumentSession session, StreamWrites writes, ApiKeys keys, IPasswordHasher<AccountCredentials> hasher,
     KeyCache keyCache) :
-    IQueryHandler<GetAccount, AccountDetails>,
-    ICommandHandler<RegisterAccount, Guid>,
+    IQueryHandler<GetAccount, Account>,
+    ICommandHandler<RegisterAccount, Account>,
     ICommandHandler<LogIn, string>,
-    ICommandHandler<ChangeAccount, Guid>,
+    ICommandHandler<ChangeAccount, Account?>,
     ICommandHandler<DeleteAccount>
 {
-    public async ValueTask<AccountDetails> Handle(GetAccount query, CancellationToken ct) =>
-        await session.LoadAsync<AccountDetails>(query.AccountId, ct) ?? throw new NotFoundException();
+    public async ValueTask<Account> Handle(GetAccount query, CancellationToken ct) =>
+        await session.LoadAsync<Account>(query.AccountId, ct) ?? throw new NotFoundException();
 
-    public async ValueTask<Guid> Handle(RegisterAccount command, CancellationToken ct)
-    {
-        var credentials = new AccountCredentials { Id = command.AccountId };
-        credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
-        RotateKey(credentials, session);
-        RequestAudit.StampActor(session, new Actor(command.AccountId, command.Username.Value));
-        session.Events.StartStream<Account>(command.AccountId, RegisterAccount.Decide(command));
-        session.Store(credentials);
-        await SaveUnlessUsernameTaken(session, ct);
-        return command.AccountId;
-    }
+    public async ValueTask<Account> Handle(RegisterAccount command, CancellationToken ct) =>
+        await UnlessUsernameTaken(writes.StartAsync<Account>(command.AccountId, [RegisterAccount.Decide(command)], writer =>
+        {
+            var credentials = new AccountCredentials { Id = command.AccountId };
+            credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
+            RotateKey(credentials, writer);
+            RequestAudit.StampActor(writer, new Actor(command.AccountId, command.Username.Value));
+            writer.Store(credentials);
+        }, ct));
 
     public async ValueTask<string> Handle(LogIn command, CancellationToken ct)
     {
-        var account = await session.Query<AccountDetails>().FirstOrDefaultAsync(x => x.Username == command.Username.Value, ct);
+        var account = await session.Query<Account>().FirstOrDefaultAsync(x => x.Username == command.Username.Value, ct);
         var found = account is null ? null : await session.LoadAsync<AccountCredentials>(account.Id, ct);
         var verdict = found is null
             ? HashInVain(command.Password.Value)
             : hasher.VerifyHashedPassword(found, found.PasswordHash, command.Password.Value);
         if (verdict == PasswordVerificationResult.Failed) throw InvalidCredentials();
 
-        // Logins to one account race (a client on several machines): the write appends at the version
-        // it read and starts over on a lost race, so each gets 200 and the same key, never a 500. Each
-        // lost race means another login got through, so N racing logins need at most N attempts; logins
-        // get several of Retry's rounds before giving up with 409.
-        var id = found!.Id;
-        for (var round = 1; ; round++)
+        // Logins to one account (a client on several machines) queue on its stream's lock, as every write does.
+        var key = "";
+        await writes.DecideAsync<Account>(found!.Id, async (state, writer) =>
         {
-            try
-            {
-                return await LogInOnce(new Actor(id, account!.Username), found.PasswordHash, verdict, command, ct);
-            }
-            catch (ConflictException) when (round < LoginRounds)
-            {
-            }
-        }
-    }
-
-    private const int LoginRounds = 4;
-
-    private Task<string> LogInOnce(Actor actor, string verifiedHash, PasswordVerificationResult verdict, LogIn command,
-        CancellationToken ct) =>
-        Retry.OnConflict(sessions, async writer =>
-        {
-            var id = actor.AccountId;
-            RequestAudit.StampActor(writer, actor);
-            var stream = await writer.Events.FetchForWriting<Account>(id, ct);
-            var credentials = await writer.LoadAsync<AccountCredentials>(id, ct);
-            if (stream.Aggregate is not { IsDeleted: false } || credentials is null) throw InvalidCredentials();
-            if (credentials.PasswordHash != verifiedHash) // changed meanwhile: judge the password again
+            if (state is null) throw InvalidCredentials(); // deleted meanwhile
+            RequestAudit.StampActor(writer, new Actor(state.Id, state.Username));
+            var credentials = await writer.LoadAsync<AccountCredentials>(state.Id, ct) ?? throw InvalidCredentials();
+            if (credentials.PasswordHash != found.PasswordHash) // changed meanwhile: judge the password again
             {
                 verdict = hasher.VerifyHashedPassword(credentials, credentials.PasswordHash, command.Password.Value);
                 if (verdict == PasswordVerificationResult.Failed) throw InvalidCredentials();
             }
 
+            var events = new List<object>();
             if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
                 credentials.PasswordHash = hasher.HashPassword(credentials, command.Password.Value);
-            var key = keys.KeyFor(id, credentials.KeySalt);
+            key = keys.KeyFor(state.Id, credentials.KeySalt);
             if (ApiKeys.Digest(key) != credentials.KeyDigest)
             {
                 // The server secret changed since this key was issued: the old key cannot be rebuilt.
                 key = RotateKey(credentials, writer);
-                stream.AppendOne(new AccountKeyRotated(id));
+                events.Add(new AccountKeyRotated(state.Id));
             }
             writer.Store(credentials);
-            stream.AppendOne(new AccountLoggedIn(id));
-            await writer.SaveChangesAsync(ct);
-            EvictRevokedKeys();
-            return key;
+            events.Add(new AccountLoggedIn(state.Id));
+            return events;
         }, ct);
+        EvictRevokedKeys();
+        return key;
+    }
 
     private static DomainValidationException InvalidCredentials() =>
         new(FieldErrors.For(FieldErrors.NonField, LogIn.InvalidCredentials));
 
-    public async ValueTask<Guid> Handle(ChangeAccount command, CancellationToken ct) =>
-        await Retry.OnConflict(sessions, async writer =>
+    public async ValueTask<Account?> Handle(ChangeAccount command, CancellationToken ct)
+    {
+        var changed = await UnlessUsernameTaken(writes.DecideAsync<Account>(command.AccountId, async (state, writer) =>
         {
-            var stream = await writer.Events.FetchForExclusiveWriting<Account>(command.AccountId, ct);
             var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
-            if (stream.Aggregate is not { IsDeleted: false } state || credentials is null) throw new NotFoundException();
+            if (state is null || credentials is null) throw new NotFoundException();
 
             var password = command.Password;
             var passwordIsCurrent = password.IsPresent &&
                 hasher.VerifyHashedPassword(credentials, credentials.PasswordHash, password.Value) != PasswordVerificationResult.Failed;
-            var events = ChangeAccount.Decide(command, state, stream.StartingVersion ?? 0, passwordIsCurrent);
-            if (events.Count == 0) return command.AccountId;
+            var events = ChangeAccount.Decide(command, state, passwordIsCurrent);
+            if (events.Count == 0) return events;
 
             if (events.OfType<AccountPasswordChanged>().Any())
                 credentials.PasswordHash = hasher.HashPassword(credentials, password.Value);
             // Every change rotates the key, so no cache keeps the old username for the actor of later events.
             if (events.OfType<AccountKeyRotated>().Any()) RotateKey(credentials, writer);
-            stream.AppendMany(events);
             writer.Store(credentials);
-            await SaveUnlessUsernameTaken(writer, ct);
-            EvictRevokedKeys();
-            return command.AccountId;
-        }, ct);
+            return events;
+        }, ct));
+        EvictRevokedKeys();
+        return changed;
+    }
 
-    public async ValueTask<Unit> Handle(DeleteAccount command, CancellationToken ct) =>
-        await Retry.OnConflict(sessions, async writer =>
+    public async ValueTask<Unit> Handle(DeleteAccount command, CancellationToken ct)
+    {
+        await writes.DecideAsync<Account>(command.AccountId, async (state, writer) =>
         {
-            var stream = await writer.Events.FetchForExclusiveWriting<Account>(command.AccountId, ct);
             var credentials = await writer.LoadAsync<AccountCredentials>(command.AccountId, ct);
-            if (stream.Aggregate is not { IsDeleted: false } state || credentials is null) throw new NotFoundException();
-            var instanceIds = await writer.Query<InstanceDetails>()
+            if (state is null || credentials is null) throw new NotFoundException();
+            var instanceIds = await writer.Query<Instance>()
                 .Where(x => x.AccountId == command.AccountId)
                 .Select(x => x.Id)
                 .ToListAsync(ct);
 
-            var (accountDeleted, instancesDeleted) = DeleteAccount.Decide(command, state, stream.StartingVersion ?? 0, instanceIds);
+            var (accountDeleted, instancesDeleted) = DeleteAccount.Decide(command, state, instanceIds);
             foreach (var e in instancesDeleted) writer.Events.Append(e.InstanceId, e);
-            stream.AppendOne(accountDeleted);
             writer.Delete(credentials);
             EvictEverywhere(credentials.KeyDigest, writer);
-            await writer.SaveChangesAsync(ct);
-            EvictRevokedKeys();
-            return Unit.Value;
+            return [accountDeleted];
         }, ct);
+        EvictRevokedKeys();
+        return Unit.Value;
+    }
 
     /// <summary>An unknown username costs as much time as a wrong password, so timing tells nothing.</summary>
     private PasswordVerificationResult HashInVain(string password)
@@ -186,11 +165,12 @@ public sealed class AccountHandlers(
         _revokedDigests.Clear();
     }
 
-    private static async Task SaveUnlessUsernameTaken(IDocumentSession writer, CancellationToken ct)
+    /// <summary>The unique index on the username decides races between sign-ups and renames: the loser gets the field error.</summary>
+    private static async Task<T> UnlessUsernameTaken<T>(Task<T> write)
     {
         try
         {
-            await writer.SaveChangesAsync(ct);
+            return await write;
         }
         catch (Exception e) when (IsUniqueViolationOn(e, "username"))
         {

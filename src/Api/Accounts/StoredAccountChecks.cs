@@ -28,7 +28,7 @@ public static class StoredAccountChecks
         if (username.IsPresent && username.Value.Length > 0 && !Failed("username"))
         {
             var wanted = username.Value;
-            if (await session.Query<AccountDetails>().AnyAsync(x => x.Username == wanted && x.Id != self, ct))
+            if (await session.Query<Account>().AnyAsync(x => x.Username == wanted && x.Id != self, ct))
                 failures.Insert(0, new ValidationFailure("username", AccountRules.UsernameTaken));
         }
         return failures.Count == refused.Errors.Count() ? refused : new ValidationException(failures);
@@ -43,7 +43,7 @@ public static class StoredAccountChecks
     {
         if (!username.IsPresent || username.Value.Length == 0 || refused.Errors.Items.ContainsKey("username")) return refused;
         var wanted = username.Value;
-        if (!await session.Query<AccountDetails>().AnyAsync(x => x.Username == wanted && x.Id != caller, ct)) return refused;
+        if (!await session.Query<Account>().AnyAsync(x => x.Username == wanted && x.Id != caller, ct)) return refused;
         var errors = FieldErrors.For("username", AccountRules.UsernameTaken);
         foreach (var (field, messages) in refused.Errors.Items)
             foreach (var message in messages) errors.Add(field, message);
@@ -60,7 +60,7 @@ public static class StoredAccountChecks
         bool Failed(string field) => failures.Any(f => f.PropertyName == field);
         if (!password.IsPresent || password.Value.Length == 0 || Failed("password")) return completed;
 
-        var details = await session.LoadAsync<AccountDetails>(caller, ct);
+        var details = await session.LoadAsync<Account>(caller, ct);
         var credentials = await session.LoadAsync<AccountCredentials>(caller, ct);
         if (details is null || credentials is null) return completed;
         // Sending the current password changes nothing, and is not judged (as in ChangeAccount.Decide).

@@ -1,3 +1,4 @@
+using Sharedcloud.Es.Domain.Accounts;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Marten;
@@ -41,7 +42,7 @@ public sealed class TokenAuthentication(
                 .Where(x => x.KeyDigest == digest)
                 .Select(x => x.Id)
                 .FirstOrDefaultAsync(Context.RequestAborted);
-            var account = accountId == Guid.Empty ? null : await session.LoadAsync<AccountDetails>(accountId, Context.RequestAborted);
+            var account = accountId == Guid.Empty ? null : await session.LoadAsync<Account>(accountId, Context.RequestAborted);
             if (account is null) return AuthenticateResult.Fail(InvalidToken);
             owner = new KeyOwner(account.Id, account.Username);
             cache.Remember(digest, owner, generation);

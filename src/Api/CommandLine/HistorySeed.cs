@@ -138,7 +138,7 @@ public sealed class HistorySeed(int accounts, int instances, long events, int ra
             var gpu = _random.Next(10) < 3 ? _gpus[_random.Next(_gpus.Length)] : null;
             var registered = new InstanceRegistered(stream.Id, stream.Owner.Id, $"machine-{stream.Number}",
                 gpu is null ? InstanceType.Cpu : InstanceType.Gpu, gpu?.Uuid, Price(), _random.Next(1, 9));
-            stream.State = Instance.Create(registered);
+            stream.State = Instance.Evolve(null, registered, at);
             return ByOwner(stream, registered, at, "POST", "/api/v1/instances/");
         }
         var state = stream.State!;
@@ -154,7 +154,7 @@ public sealed class HistorySeed(int accounts, int instances, long events, int ra
             if (state.IsOnline)
             {
                 var lastContact = at - TimeSpan.FromSeconds(60);
-                change = new InstanceWentOffline(stream.Id, lastContact > state.LastContact ? lastContact : state.LastContact!.Value);
+                change = new InstanceWentOffline(stream.Id, lastContact > state.LastConnection ? lastContact : state.LastConnection!.Value);
                 e = BySystem(stream, change, at);
             }
             else
@@ -172,7 +172,7 @@ public sealed class HistorySeed(int accounts, int instances, long events, int ra
         {
             var suitable = state.Type == InstanceType.Gpu ? _gpuImages : _cpuImages;
             var image = suitable[_random.Next(suitable.Length)];
-            change = state.Images.Contains(image.RegistryPath)
+            change = state.DownloadedImages.Contains(image.RegistryPath)
                 ? new InstanceImageRemoved(stream.Id, image.Uuid, image.RegistryPath)
                 : new InstanceImageAdded(stream.Id, image.Uuid, image.RegistryPath);
             e = ByOwner(stream, change, at, "PATCH", path + (change is InstanceImageAdded ? "add-image/" : "delete-image/"));
@@ -186,14 +186,14 @@ public sealed class HistorySeed(int accounts, int instances, long events, int ra
                 < 95 => new InstanceParallelismChanged(stream.Id, state.MaxNumParallelJobs % 8 + 1),
                 < 98 when state.Type == InstanceType.Gpu =>
                     new InstanceGpuChanged(stream.Id, _gpus.First(g => g.Uuid != state.GpuId).Uuid),
-                _ when state.Images.Count == 0 => state.Type == InstanceType.Gpu
+                _ when state.DownloadedImages.Count == 0 => state.Type == InstanceType.Gpu
                     ? new InstanceTypeChanged(stream.Id, InstanceType.Cpu, null)
                     : new InstanceTypeChanged(stream.Id, InstanceType.Gpu, _gpus[_random.Next(_gpus.Length)].Uuid),
                 _ => new InstancePriceChanged(stream.Id, Price()),
             };
             e = ByOwner(stream, change, at, "PATCH", path);
         }
-        stream.State = Apply(state, change);
+        stream.State = Instance.Evolve(state, change, at);
         return e;
     }
 
@@ -217,22 +217,6 @@ public sealed class HistorySeed(int accounts, int instances, long events, int ra
                 ? new AccountEmailChanged(id, $"{stream.Owner.Username}+{stream.Version}@example.com")
                 : new AccountPasswordChanged(id), at, "PATCH", "/api/v1/users/account/");
     }
-
-    private static Instance Apply(Instance state, object change) => change switch
-    {
-        InstanceRenamed e => state.Apply(e),
-        InstancePriceChanged e => state.Apply(e),
-        InstanceTypeChanged e => state.Apply(e),
-        InstanceGpuChanged e => state.Apply(e),
-        InstanceParallelismChanged e => state.Apply(e),
-        InstanceStarted e => state.Apply(e),
-        InstanceStopped e => state.Apply(e),
-        InstanceCameOnline e => state.Apply(e),
-        InstanceWentOffline e => state.Apply(e),
-        InstanceImageAdded e => state.Apply(e),
-        InstanceImageRemoved e => state.Apply(e),
-        _ => state,
-    };
 
     private decimal Price() => _random.Next(1, 2001) / 1000m;
 

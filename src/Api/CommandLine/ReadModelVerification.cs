@@ -6,6 +6,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Npgsql;
 using Sharedcloud.Es.Projections;
+using Sharedcloud.Es.Projections.States;
 
 namespace Sharedcloud.Es.Api.CommandLine;
 
@@ -73,7 +74,7 @@ public sealed class ReadModelVerification(IConfiguration configuration)
             .SelectMany(p => p.PublishedTypes().Select(type => new ReadModel(
                 p.Name, p.Lifecycle, type,
                 ((IReadOnlyStoreOptions)store.Options).FindOrResolveDocumentType(type).TableName.Name,
-                type.GetCustomAttribute<UnversionedFieldsAttribute>()?.Names.ToArray() ?? [])))
+                (p as IUnversionedFields)?.UnversionedFields.ToArray() ?? [])))
             .ToList();
 
     private static async Task<(long Events, List<string> Lags)> CopySnapshotAsync(

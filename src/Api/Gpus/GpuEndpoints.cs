@@ -11,7 +11,6 @@ using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Gpus;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections.Gpus;
-using Sharedcloud.Es.Projections.Instances;
 
 namespace Sharedcloud.Es.Api.Gpus;
 
@@ -29,7 +28,7 @@ public sealed class GpuHandlers(IQuerySession session, TimeProvider clock, IOpti
     {
         var gpus = await session.Query<GpuDocument>().OrderByDescending(x => x.CudaCores).ToListAsync(ct);
         // A GPU is available while at least one instance on the market (AVAILABLE and online) has it.
-        var available = (await session.Query<InstanceDetails>()
+        var available = (await session.Query<Instance>()
             .OnTheMarket(clock.GetUtcNow(), presence.Value)
             .Where(x => x.GpuId != null)
             .Select(x => x.GpuId!.Value)

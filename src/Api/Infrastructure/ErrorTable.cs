@@ -44,7 +44,7 @@ public sealed class ErrorTable(ILogger<ErrorTable> logger, DatabasePools pools) 
                     ? "Request body is too large." : "Malformed request.", ct);
                 break;
             case var e when DatabaseFaults.IsConflict(e):
-                await WriteDetail(response, StatusCodes.Status409Conflict, Retry.ConflictDetail, ct);
+                await WriteDetail(response, StatusCodes.Status409Conflict, StreamWrites.ConflictDetail, ct);
                 break;
             case var e when DatabaseFaults.IsUnavailable(e) && !ct.IsCancellationRequested:
                 logger.LogWarning(exception, "The database is unavailable ({Method} {Path})", context.Request.Method, context.Request.Path);

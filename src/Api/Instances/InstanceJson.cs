@@ -6,7 +6,7 @@ namespace Sharedcloud.Es.Api.Instances;
 
 /// <summary>
 /// An instance's response written straight from its stored read model (the JSON of an
-/// <see cref="Projections.Instances.InstanceDetails"/> as Marten stores it), without materialising the document
+/// <see cref="Domain.Instances.Instance"/> as Marten stores it), without materialising the document
 /// or the response: the fields are found in the stored JSON and copied, or converted where the response's
 /// form differs (the id's name, timestamps in <see cref="ApiTimestamp"/>'s form, "n/a" for no GPU's name).
 /// The output is byte for byte what <see cref="InstanceResponse"/> serialised with <see cref="ApiJson.Api"/>

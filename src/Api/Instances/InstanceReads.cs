@@ -1,12 +1,12 @@
 using Marten;
 using Npgsql;
+using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections;
-using Sharedcloud.Es.Projections.Instances;
 
 namespace Sharedcloud.Es.Api.Instances;
 
 /// <summary>
-/// The instance read model as GET serves it: one statement on Marten's own pool, without a session, a LINQ
+/// The instances' documents as GET serves them: one statement on Marten's own pool, without a session, a LINQ
 /// translation or a retry pipeline per request. GET and the list take the stored JSON as it is (their responses
 /// are written from it); the other readers get the documents, read by Marten's own serializer. These are the
 /// hottest reads of the API.
@@ -17,13 +17,21 @@ public sealed class InstanceReads(IDocumentStore store)
 
     // account__id and created__at are the document's duplicated columns (MartenConfiguration), indexed.
     private const string ByIdSql = $"select data from {Table} where id = $1";
+    private const string VersionSql = $"select (data ->> 'version')::bigint from {Table} where id = $1 and account__id = $2";
     private const string JsonByIdSql = $"select data from {Table} where id = $1 and account__id = $2";
     private const string ByAccountSql = $"select data from {Table} where account__id = $1 order by created__at desc";
 
     private readonly ISerializer _serializer = store.Options.Serializer();
 
-    public async Task<InstanceDetails?> LoadAsync(Guid id, CancellationToken ct) =>
+    public async Task<Instance?> LoadAsync(Guid id, CancellationToken ct) =>
         (await ReadAsync(ByIdSql, Document, ct, id)) is [var found] ? found : null;
+
+    /// <summary>The stored version of the account's instance; null where the account has none with this id.</summary>
+    public async Task<long?> VersionAsync(Guid accountId, Guid id, CancellationToken ct) =>
+        (await ReadAsync(VersionSql, reader => reader.GetInt64(0), ct, id, accountId)) is [var found] ? found : null;
+
+    /// <summary>An instance's state as the store keeps it (UTF-8 JSON, Marten's serializer): what a response is written from.</summary>
+    public byte[] Stored(Instance state) => System.Text.Encoding.UTF8.GetBytes(_serializer.ToJson(state));
 
     /// <summary>
     /// The account's instance as stored (UTF-8 JSON), or null where the account has none with this id: for a
@@ -35,7 +43,7 @@ public sealed class InstanceReads(IDocumentStore store)
     /// <summary>The account's instances as stored (UTF-8 JSON), newest first.</summary>
     public Task<List<byte[]>> ListJsonAsync(Guid accountId, CancellationToken ct) => ReadAsync(ByAccountSql, Json, ct, accountId);
 
-    private InstanceDetails Document(NpgsqlDataReader reader) => _serializer.FromJson<InstanceDetails>(reader, 0);
+    private Instance Document(NpgsqlDataReader reader) => _serializer.FromJson<Instance>(reader, 0);
 
     /// <summary>The jsonb column's text, without the format's version byte that Npgsql's stream starts with.</summary>
     private static byte[] Json(NpgsqlDataReader reader)

@@ -1,5 +1,4 @@
 using Sharedcloud.Es.Domain.Instances;
-using Sharedcloud.Es.Projections.Instances;
 
 namespace Sharedcloud.Es.Api.Instances;
 
@@ -21,7 +20,7 @@ public sealed record InstanceResponse(
     IReadOnlyList<string> DownloadedImages,
     int MaxNumParallelJobs)
 {
-    public static InstanceResponse From(InstanceDetails d, DateTimeOffset now) => new(
+    public static InstanceResponse From(Instance d, DateTimeOffset now) => new(
         d.Id, d.Type, d.GpuId, d.GpuName ?? "n/a", d.NumRunningJobs, d.UpdatedAt, d.CreatedAt, now,
         d.NumAssignedJobs, d.LastConnection, d.Name, d.Status, d.AskPrice, d.DownloadedImages, d.MaxNumParallelJobs);
 }

@@ -5,7 +5,7 @@ using Npgsql;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
-using Sharedcloud.Es.Api.Instances;
+using Sharedcloud.Es.Api.Instances.Reading;
 using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Images;
 using Sharedcloud.Es.Projections;

@@ -6,7 +6,6 @@ using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Instances.Machine;
 using Sharedcloud.Es.Domain.Gpus;
 using Sharedcloud.Es.Domain.Instances;
-using Sharedcloud.Es.Projections.Instances;
 
 namespace Sharedcloud.Es.Api.Marketplace;
 
@@ -15,7 +14,7 @@ public sealed record OfferResponse(
     string Name, InstanceType Type, string GpuName, int? CudaCores, decimal AskPrice, DateTimeOffset? LastConnection,
     DateTimeOffset CurrentServerTime);
 
-public sealed record ListOffers(InstanceType? Type, Guid? Gpu, decimal? MaxPrice, DateTimeOffset Now) : IQuery<IReadOnlyList<InstanceDetails>>;
+public sealed record ListOffers(InstanceType? Type, Guid? Gpu, decimal? MaxPrice, DateTimeOffset Now) : IQuery<IReadOnlyList<Instance>>;
 
 public static class Market
 {
@@ -24,7 +23,7 @@ public static class Market
     /// and its last contact within the window, so a silence check that runs late (every API process
     /// down, say) cannot leave a silent machine on offer.
     /// </summary>
-    public static IQueryable<InstanceDetails> OnTheMarket(this IQueryable<InstanceDetails> instances, DateTimeOffset now,
+    public static IQueryable<Instance> OnTheMarket(this IQueryable<Instance> instances, DateTimeOffset now,
         PresenceOptions presence)
     {
         var contactSince = now - presence.OfflineAfter;
@@ -33,11 +32,11 @@ public static class Market
 }
 
 public sealed class OfferHandlers(IQuerySession session, IOptions<PresenceOptions> presence) :
-    IQueryHandler<ListOffers, IReadOnlyList<InstanceDetails>>
+    IQueryHandler<ListOffers, IReadOnlyList<Instance>>
 {
-    public async ValueTask<IReadOnlyList<InstanceDetails>> Handle(ListOffers query, CancellationToken ct)
+    public async ValueTask<IReadOnlyList<Instance>> Handle(ListOffers query, CancellationToken ct)
     {
-        var offers = session.Query<InstanceDetails>().OnTheMarket(query.Now, presence.Value);
+        var offers = session.Query<Instance>().OnTheMarket(query.Now, presence.Value);
         if (query.Type is { } type) offers = offers.Where(x => x.Type == type);
         if (query.Gpu is { } gpu) offers = offers.Where(x => x.GpuId == gpu);
         if (query.MaxPrice is { } max) offers = offers.Where(x => x.AskPrice <= max);

@@ -1,29 +1,69 @@
+using Sharedcloud.Es.Domain.Common;
+
 namespace Sharedcloud.Es.Domain.Accounts;
+
+/// <summary>Every event of an account's stream.</summary>
+public interface IAccountEvent
+{
+    Guid AccountId { get; }
+}
 
 // The account stream's events. Secrets never enter them: that a password or key changed is
 // recorded, the hash and the key digest live only in the credentials document.
-public sealed record AccountRegistered(Guid AccountId, string Username, string Email);
+public sealed record AccountRegistered(Guid AccountId, string Username, string Email) : IAccountEvent;
 
-public sealed record AccountUsernameChanged(Guid AccountId, string Username);
+public sealed record AccountUsernameChanged(Guid AccountId, string Username) : IAccountEvent;
 
-public sealed record AccountEmailChanged(Guid AccountId, string Email);
+public sealed record AccountEmailChanged(Guid AccountId, string Email) : IAccountEvent;
 
-public sealed record AccountPasswordChanged(Guid AccountId);
+public sealed record AccountPasswordChanged(Guid AccountId) : IAccountEvent;
 
 /// <summary>The API key was replaced; the previous one stopped working.</summary>
-public sealed record AccountKeyRotated(Guid AccountId);
+public sealed record AccountKeyRotated(Guid AccountId) : IAccountEvent;
 
-public sealed record AccountLoggedIn(Guid AccountId);
+public sealed record AccountLoggedIn(Guid AccountId) : IAccountEvent;
 
-public sealed record AccountDeleted(Guid AccountId);
+public sealed record AccountDeleted(Guid AccountId) : IAccountEvent;
 
-public sealed record Account(Guid Id, string Username, string Email, bool IsDeleted = false)
+/// <summary>
+/// An account as its events made it: what decisions need and what its owner reads, in one document kept inline.
+/// Deleted accounts have none. A unique index on <see cref="Username"/> (see the Marten configuration) is what makes
+/// sign-ups with one username race-free.
+/// </summary>
+public sealed record Account : IEvolving<Account>
 {
     /// <summary>What a client calls it, in messages about the object as a whole.</summary>
     public const string Kind = "account";
 
-    public static Account Create(AccountRegistered e) => new(e.AccountId, e.Username, e.Email);
-    public Account Apply(AccountUsernameChanged e) => this with { Username = e.Username };
-    public Account Apply(AccountEmailChanged e) => this with { Email = e.Email };
-    public Account Apply(AccountDeleted e) => this with { IsDeleted = true };
+    public Guid Id { get; init; }
+    public string Username { get; init; } = "";
+    public string Email { get; init; } = "";
+    public DateTimeOffset? LastLogin { get; init; }
+    public DateTimeOffset DateJoined { get; init; }
+    public decimal Balance { get; init; }
+    public long Version { get; init; }
+
+    public static Account? Evolve(Account? state, object e, DateTimeOffset at)
+    {
+        if (e is not IAccountEvent) return state; // another stream's
+        if (state is null)
+            return e is AccountRegistered r ? new Account { Id = r.AccountId, Username = r.Username, Email = r.Email, DateJoined = at, Version = 1 } : null;
+        Account? next = e switch
+        {
+            AccountUsernameChanged x => state with { Username = x.Username },
+            AccountEmailChanged x => state with { Email = x.Email },
+            AccountLoggedIn => state with { LastLogin = at },
+            AccountDeleted => null,
+            _ => state, // a password or key change shows nothing, but it is a version of the account
+        };
+        return next is null ? null : next with { Version = state.Version + 1 };
+    }
+
+    /// <summary>The caller's own account, for a write: 404 once deleted, then 412 for a stale If-Match.</summary>
+    public static Account Existing(Account? state, ExpectedVersion? expected)
+    {
+        if (state is null) throw new NotFoundException();
+        expected.ThrowIfNotMetBy(Kind, state.Version);
+        return state;
+    }
 }

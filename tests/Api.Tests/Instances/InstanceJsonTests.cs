@@ -67,7 +67,7 @@ public sealed class InstanceJsonTests(ApiFactory api) : IClassFixture<ApiFactory
              "max_num_parallel_jobs": 2}
             """);
         var serializer = api.Services.GetRequiredService<Marten.IDocumentStore>().Options.Serializer();
-        var details = serializer.FromJson<Sharedcloud.Es.Projections.Instances.InstanceDetails>(new MemoryStream(stored));
+        var details = serializer.FromJson<Sharedcloud.Es.Domain.Instances.Instance>(new MemoryStream(stored));
         var now = DateTimeOffset.UtcNow;
         var expected = JsonSerializer.SerializeToUtf8Bytes(InstanceResponse.From(details, now), ApiJson.Api.InstanceResponse);
 

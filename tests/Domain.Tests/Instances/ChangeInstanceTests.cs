@@ -10,7 +10,7 @@ public class ChangeInstanceTests
 {
     private static IReadOnlyList<object> When(object[] given, InstanceFields fields, Guid? caller = null, bool replace = false,
         ExpectedVersion? expected = null) =>
-        ChangeInstance.Decide(new ChangeInstance(InstanceId, caller ?? Owner, replace, fields, expected), Fold(given), given.Length);
+        ChangeInstance.Decide(new ChangeInstance(InstanceId, caller ?? Owner, replace, fields, expected), Fold(given));
 
     private static object[] Given(params object[] events) => events;
 

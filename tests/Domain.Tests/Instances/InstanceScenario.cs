@@ -5,7 +5,7 @@ namespace Sharedcloud.Es.Domain.Tests.Instances;
 
 /// <summary>
 /// Given/when/then over an instance's events: past events are folded into <see cref="Instance"/>
-/// exactly as the event store does it (Instance.Create, then Apply for each later event).
+/// by the domain's own fold (<see cref="Instance.Evolve"/>), the one the event store keeps the instance's document with.
 /// </summary>
 internal static class InstanceScenario
 {
@@ -24,30 +24,14 @@ internal static class InstanceScenario
     public static InstanceRegistered RegisteredGpu(Guid? gpu = null, string name = "instance1", decimal askPrice = 0.02m) =>
         new(InstanceId, Owner, name, InstanceType.Gpu, gpu ?? TitanV, askPrice, 1);
 
-    /// <summary>The state the given events produce; null when there are none (no stream).</summary>
+    /// <summary>When the given events happened: a minute apart, from this moment.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The state the given events produce, by the domain's own fold; null when there are none (no stream).</summary>
     public static Instance? Fold(params object[] events)
     {
         Instance? state = null;
-        foreach (var e in events)
-        {
-            state = e switch
-            {
-                InstanceRegistered x => Instance.Create(x),
-                InstanceRenamed x => state!.Apply(x),
-                InstancePriceChanged x => state!.Apply(x),
-                InstanceTypeChanged x => state!.Apply(x),
-                InstanceGpuChanged x => state!.Apply(x),
-                InstanceParallelismChanged x => state!.Apply(x),
-                InstanceDeleted x => state!.Apply(x),
-                InstanceStarted x => state!.Apply(x),
-                InstanceStopped x => state!.Apply(x),
-                InstanceCameOnline x => state!.Apply(x),
-                InstanceWentOffline x => state!.Apply(x),
-                InstanceImageAdded x => state!.Apply(x),
-                InstanceImageRemoved x => state!.Apply(x),
-                _ => throw new ArgumentException($"Not an instance event: {e.GetType().Name}"),
-            };
-        }
+        for (var i = 0; i < events.Length; i++) state = Instance.Evolve(state, events[i], Start.AddMinutes(i));
         return state;
     }
 

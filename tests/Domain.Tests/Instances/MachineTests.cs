@@ -21,30 +21,30 @@ public class MachineTests
     [Fact]
     public void Starting_a_new_instance_appends_instance_started()
     {
-        Assert.Equal([new InstanceStarted(InstanceId)], StartInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu()), 1));
+        Assert.Equal([new InstanceStarted(InstanceId)], StartInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu())));
     }
 
     [Fact]
     public void Starting_a_started_instance_and_stopping_a_stopped_one_change_nothing()
     {
-        Assert.Empty(StartInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu(), new InstanceStarted(InstanceId)), 1));
-        Assert.Empty(StopInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu()), 1));
+        Assert.Empty(StartInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu(), new InstanceStarted(InstanceId))));
+        Assert.Empty(StopInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu())));
     }
 
     [Fact]
     public void Stopping_a_started_instance_appends_instance_stopped()
     {
         Assert.Equal([new InstanceStopped(InstanceId)],
-            StopInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu(), new InstanceStarted(InstanceId)), 1));
+            StopInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu(), new InstanceStarted(InstanceId))));
     }
 
     [Fact]
     public void Another_accounts_or_a_deleted_instance_cannot_be_started_or_stopped()
     {
-        Assert.Throws<NotFoundException>(() => StartInstance.Decide(new(InstanceId, SomeoneElse), Fold(RegisteredCpu()), 1));
+        Assert.Throws<NotFoundException>(() => StartInstance.Decide(new(InstanceId, SomeoneElse), Fold(RegisteredCpu())));
         Assert.Throws<NotFoundException>(() =>
-            StopInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu(), new InstanceDeleted(InstanceId)), 1));
-        Assert.Throws<NotFoundException>(() => StartInstance.Decide(new(InstanceId, Owner), Fold(), 1));
+            StopInstance.Decide(new(InstanceId, Owner), Fold(RegisteredCpu(), new InstanceDeleted(InstanceId))));
+        Assert.Throws<NotFoundException>(() => StartInstance.Decide(new(InstanceId, Owner), Fold()));
     }
 
     [Fact]
@@ -52,13 +52,14 @@ public class MachineTests
     {
         var stale = ExpectedVersion.OneOf(1);
         var e = Assert.Throws<PreconditionFailedException>(() =>
-            StartInstance.Decide(new(InstanceId, Owner, stale), Fold(RegisteredCpu(), new InstanceRenamed(InstanceId, "x")), 2));
+            StartInstance.Decide(new(InstanceId, Owner, stale), Fold(RegisteredCpu(), new InstanceRenamed(InstanceId, "x"))));
         Assert.Equal(2, e.CurrentVersion);
-        Assert.Throws<PreconditionFailedException>(() => StopInstance.Decide(new(InstanceId, Owner, stale), Fold(RegisteredCpu()), 2));
+        var renamed = Fold(RegisteredCpu(), new InstanceRenamed(InstanceId, "x"));
+        Assert.Throws<PreconditionFailedException>(() => StopInstance.Decide(new(InstanceId, Owner, stale), renamed));
         Assert.Throws<PreconditionFailedException>(() =>
-            AddImage.Decide(new(InstanceId, Owner, Field<string>.Of(Crawler), stale), Fold(RegisteredCpu()), 2));
-        Assert.Throws<NotFoundException>(() => StartInstance.Decide(new(InstanceId, SomeoneElse, stale), Fold(RegisteredCpu()), 2));
-        Assert.Equal([new InstanceStarted(InstanceId)], StartInstance.Decide(new(InstanceId, Owner, stale), Fold(RegisteredCpu()), 1));
+            AddImage.Decide(new(InstanceId, Owner, Field<string>.Of(Crawler), stale), renamed));
+        Assert.Throws<NotFoundException>(() => StartInstance.Decide(new(InstanceId, SomeoneElse, stale), renamed));
+        Assert.Equal([new InstanceStarted(InstanceId)], StartInstance.Decide(new(InstanceId, Owner, stale), Fold(RegisteredCpu())));
     }
 
     // ---- images ----
@@ -69,41 +70,41 @@ public class MachineTests
     [Fact]
     public void Adding_a_catalog_image_appends_instance_image_added_with_its_id()
     {
-        Assert.Equal([new InstanceImageAdded(InstanceId, CrawlerId, Crawler)], AddImage.Decide(Add(Crawler), Fold(RegisteredCpu()), 1));
+        Assert.Equal([new InstanceImageAdded(InstanceId, CrawlerId, Crawler)], AddImage.Decide(Add(Crawler), Fold(RegisteredCpu())));
     }
 
     [Fact]
     public void Adding_an_installed_image_and_removing_a_missing_one_change_nothing()
     {
         var installed = Fold(RegisteredCpu(), new InstanceImageAdded(InstanceId, CrawlerId, Crawler));
-        Assert.Empty(AddImage.Decide(Add(Crawler), installed, 1));
-        Assert.Empty(DeleteImage.Decide(Remove(Crawler), Fold(RegisteredCpu()), 1));
+        Assert.Empty(AddImage.Decide(Add(Crawler), installed));
+        Assert.Empty(DeleteImage.Decide(Remove(Crawler), Fold(RegisteredCpu())));
     }
 
     [Fact]
     public void Removing_an_installed_image_appends_instance_image_removed()
     {
         var installed = Fold(RegisteredCpu(), new InstanceImageAdded(InstanceId, CrawlerId, Crawler));
-        Assert.Equal([new InstanceImageRemoved(InstanceId, CrawlerId, Crawler)], DeleteImage.Decide(Remove(Crawler), installed, 1));
+        Assert.Equal([new InstanceImageRemoved(InstanceId, CrawlerId, Crawler)], DeleteImage.Decide(Remove(Crawler), installed));
         Assert.Empty(Fold(RegisteredCpu(), new InstanceImageAdded(InstanceId, CrawlerId, Crawler),
-            new InstanceImageRemoved(InstanceId, CrawlerId, Crawler))!.Images);
+            new InstanceImageRemoved(InstanceId, CrawlerId, Crawler))!.DownloadedImages);
     }
 
     [Fact]
     public void An_image_must_suit_the_instance_type()
     {
-        ThenRejects(() => AddImage.Decide(Add(TensorflowGpu), Fold(RegisteredCpu()), 1), ("image_registry_path", AddImage.NeedsGpu));
-        ThenRejects(() => AddImage.Decide(Add(Crawler), Fold(RegisteredGpu()), 1), ("image_registry_path", AddImage.NeedsCpu));
-        Assert.Single(AddImage.Decide(Add(TensorflowGpu), Fold(RegisteredGpu()), 1));
+        ThenRejects(() => AddImage.Decide(Add(TensorflowGpu), Fold(RegisteredCpu())), ("image_registry_path", AddImage.NeedsGpu));
+        ThenRejects(() => AddImage.Decide(Add(Crawler), Fold(RegisteredGpu())), ("image_registry_path", AddImage.NeedsCpu));
+        Assert.Single(AddImage.Decide(Add(TensorflowGpu), Fold(RegisteredGpu())));
     }
 
     [Fact]
     public void An_unknown_image_is_refused_on_add_and_delete()
     {
         const string unknown = "someone/else:latest";
-        ThenRejects(() => AddImage.Decide(Add(unknown), Fold(RegisteredCpu()), 1),
+        ThenRejects(() => AddImage.Decide(Add(unknown), Fold(RegisteredCpu())),
             ("image_registry_path", "Object with registry_path=someone/else:latest does not exist."));
-        ThenRejects(() => DeleteImage.Decide(Remove(unknown), Fold(RegisteredCpu()), 1),
+        ThenRejects(() => DeleteImage.Decide(Remove(unknown), Fold(RegisteredCpu())),
             ("image_registry_path", "Object with registry_path=someone/else:latest does not exist."));
     }
 
@@ -162,10 +163,9 @@ public class MachineTests
         Assert.Equal([new InstanceWentOffline(InstanceId, T0)], events);
         Assert.Null(next);
 
-        var deleted = Fold(RegisteredCpu(), new InstanceCameOnline(InstanceId, T0), new InstanceDeleted(InstanceId))!;
+        var deleted = Fold(RegisteredCpu(), new InstanceCameOnline(InstanceId, T0), new InstanceDeleted(InstanceId));
         var (none, never) = Presence.CheckSilence(deleted, T0, T0.AddHours(1), Windows);
         Assert.Empty(none);
         Assert.Null(never);
-        Assert.Empty(Presence.Contact(deleted, T0));
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Domain.Instances.Presence;
-using Sharedcloud.Es.Projections.Instances;
+using Sharedcloud.Es.Api.Infrastructure;
 using Wolverine;
 
 namespace Sharedcloud.Es.Api.Instances.Machine;
@@ -34,21 +34,15 @@ public sealed record CheckSilence(Guid InstanceId);
 public static class CheckSilenceHandler
 {
     public static async Task Handle(CheckSilence message, IDocumentSession session, IMessageBus bus, TimeProvider clock,
-        IOptions<PresenceOptions> options, CancellationToken ct)
-    {
-        var stream = await session.Events.FetchForExclusiveWriting<Instance>(message.InstanceId, ct);
-        if (stream.Aggregate is not { } state) return;
-        // Polls take a share lock on the stream row, so none can move last_connection while this runs.
-        var details = await session.LoadAsync<InstanceDetails>(message.InstanceId, ct);
-        var lastContact = details?.LastConnection ?? state.LastContact;
-        if (lastContact is null) return;
-
-        var (events, next) = Presence.CheckSilence(state, lastContact.Value, clock.GetUtcNow(), options.Value.Windows);
-        if (events.Count > 0)
+        IOptions<PresenceOptions> options, CancellationToken ct) =>
+        await StreamWrites.AppendDecidedAsync<Instance>(session, message.InstanceId, async (state, _) =>
         {
-            RequestAudit.StampSystem(session, state.AccountId);
-            stream.AppendMany(events);
-        }
-        if (next is { } at) await bus.ScheduleAsync(new CheckSilence(message.InstanceId), at);
-    }
+            // The stored document's last_connection is the real last contact: polls refresh it in place, and take a
+            // share lock on the stream row, so none can move it while this holds the lock.
+            if (state?.LastConnection is not { } lastContact) return [];
+            var (events, next) = Presence.CheckSilence(state, lastContact, clock.GetUtcNow(), options.Value.Windows);
+            if (events.Count > 0) RequestAudit.StampSystem(session, state.AccountId);
+            if (next is { } at) await bus.ScheduleAsync(new CheckSilence(message.InstanceId), at);
+            return events;
+        }, ct);
 }

@@ -10,14 +10,13 @@ namespace Sharedcloud.Es.Domain.Accounts.Changing;
 /// </summary>
 public sealed record ChangeAccount(Guid AccountId, Field<string> Username, Field<string> Email, Field<string> Password,
     ExpectedVersion? Expected = null)
-    : ICommand<Guid>
+    : ICommand<Account?>
 {
-    /// <param name="version">The stream version <paramref name="state"/> was folded from.</param>
     /// <param name="passwordIsCurrent">Whether the sent password equals the stored one (only the
     /// handler can tell: it holds the hash).</param>
-    public static IReadOnlyList<object> Decide(ChangeAccount command, Account state, long version, bool passwordIsCurrent)
+    public static IReadOnlyList<object> Decide(ChangeAccount command, Account? current, bool passwordIsCurrent)
     {
-        command.Expected.ThrowIfNotMetBy(Account.Kind, version);
+        var state = Account.Existing(current, command.Expected);
         var username = command.Username.Or(state.Username);
         var email = command.Email.Or(state.Email);
         var events = new List<object>();

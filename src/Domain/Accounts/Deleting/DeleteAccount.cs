@@ -10,11 +10,10 @@ namespace Sharedcloud.Es.Domain.Accounts.Deleting;
 /// </summary>
 public sealed record DeleteAccount(Guid AccountId, ExpectedVersion? Expected = null) : ICommand
 {
-    /// <param name="version">The stream version <paramref name="state"/> was folded from.</param>
     public static (AccountDeleted Account, IReadOnlyList<InstanceDeleted> Instances) Decide(
-        DeleteAccount command, Account state, long version, IEnumerable<Guid> liveInstanceIds)
+        DeleteAccount command, Account? current, IEnumerable<Guid> liveInstanceIds)
     {
-        command.Expected.ThrowIfNotMetBy(Account.Kind, version);
+        var state = Account.Existing(current, command.Expected);
         return (new AccountDeleted(state.Id), liveInstanceIds.Select(id => new InstanceDeleted(id)).ToList());
     }
 }

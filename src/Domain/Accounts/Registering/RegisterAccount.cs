@@ -5,7 +5,7 @@ using Sharedcloud.Es.Domain.Common;
 namespace Sharedcloud.Es.Domain.Accounts.Registering;
 
 public sealed record RegisterAccount(Guid AccountId, Field<string> Username, Field<string> Email, Field<string> Password)
-    : ICommand<Guid>
+    : ICommand<Account>
 {
     /// <summary>Username uniqueness is not checked here: the database enforces it atomically.</summary>
     public static AccountRegistered Decide(RegisterAccount command) =>

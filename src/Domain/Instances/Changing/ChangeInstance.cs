@@ -11,16 +11,11 @@ namespace Sharedcloud.Es.Domain.Instances.Changing;
 /// </summary>
 public sealed record ChangeInstance(Guid InstanceId, Guid AccountId, bool Replace, InstanceFields Fields,
     ExpectedVersion? Expected = null)
-    : ICommand<Guid>
+    : ICommand<Instance?>
 {
-    /// <param name="version">The stream version <paramref name="state"/> was folded from.</param>
-    public static IReadOnlyList<object> Decide(ChangeInstance command, Instance? state, long version)
+    public static IReadOnlyList<object> Decide(ChangeInstance command, Instance? current)
     {
-        // In RFC 9110's order: an instance the caller cannot see is 404 whatever the condition; a stale
-        // condition is 412 before the request's content is judged.
-        if (state is null || !state.IsVisibleTo(command.AccountId)) throw new NotFoundException();
-        command.Expected.ThrowIfNotMetBy(Instance.Kind, version);
-
+        var state = Instance.Owned(current, command.AccountId, command.Expected);
         var f = command.Fields;
         var (type, gpuId, jobs) = InstanceRules.Resolve(state, f.Type, f.Gpu, f.MaxNumParallelJobs);
         var id = state.Id;

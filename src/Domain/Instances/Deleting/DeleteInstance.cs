@@ -9,11 +9,6 @@ namespace Sharedcloud.Es.Domain.Instances.Deleting;
 /// </summary>
 public sealed record DeleteInstance(Guid InstanceId, Guid AccountId, ExpectedVersion? Expected = null) : ICommand
 {
-    /// <param name="version">The stream version <paramref name="state"/> was folded from.</param>
-    public static InstanceDeleted Decide(DeleteInstance command, Instance? state, long version)
-    {
-        if (state is null || !state.IsVisibleTo(command.AccountId)) throw new NotFoundException();
-        command.Expected.ThrowIfNotMetBy(Instance.Kind, version);
-        return new InstanceDeleted(state.Id);
-    }
+    public static IReadOnlyList<object> Decide(DeleteInstance command, Instance? state) =>
+        [new InstanceDeleted(Instance.Owned(state, command.AccountId, command.Expected).Id)];
 }

@@ -2,13 +2,12 @@ using FluentValidation;
 using Mediator;
 using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Images;
-using Sharedcloud.Es.Domain.Instances.Operating;
 
 namespace Sharedcloud.Es.Domain.Instances.Installing;
 
 /// <summary>PATCH /instances/&lt;uuid&gt;/add-image/: the machine installed an image of the catalog.</summary>
 public sealed record AddImage(Guid InstanceId, Guid AccountId, Field<string> ImageRegistryPath, ExpectedVersion? Expected = null)
-    : ICommand<Guid>
+    : ICommand<Instance?>
 {
     public const string Field = "image_registry_path";
     public const string NeedsGpu = "your instance is type CPU, but this image is only supported by type GPU";
@@ -16,13 +15,13 @@ public sealed record AddImage(Guid InstanceId, Guid AccountId, Field<string> Ima
 
     public static string DoesNotExist(string path) => $"Object with registry_path={path} does not exist.";
 
-    public static IReadOnlyList<object> Decide(AddImage command, Instance? state, long version)
+    public static IReadOnlyList<object> Decide(AddImage command, Instance? state)
     {
-        var instance = StartInstance.Owned(state, command.AccountId, command.Expected, version);
+        var instance = Instance.Owned(state, command.AccountId, command.Expected);
         var image = Known(command.ImageRegistryPath.Value);
         if (image.RequiresGpu && instance.Type != InstanceType.Gpu) throw Refused(NeedsGpu);
         if (!image.RequiresGpu && instance.Type == InstanceType.Gpu) throw Refused(NeedsCpu);
-        return instance.Images.Contains(image.RegistryPath)
+        return instance.DownloadedImages.Contains(image.RegistryPath)
             ? []
             : [new InstanceImageAdded(instance.Id, image.Uuid, image.RegistryPath)];
     }
@@ -35,13 +34,13 @@ public sealed record AddImage(Guid InstanceId, Guid AccountId, Field<string> Ima
 
 /// <summary>PATCH /instances/&lt;uuid&gt;/delete-image/: the machine removed an image. Removing one it lacks changes nothing.</summary>
 public sealed record DeleteImage(Guid InstanceId, Guid AccountId, Field<string> ImageRegistryPath, ExpectedVersion? Expected = null)
-    : ICommand<Guid>
+    : ICommand<Instance?>
 {
-    public static IReadOnlyList<object> Decide(DeleteImage command, Instance? state, long version)
+    public static IReadOnlyList<object> Decide(DeleteImage command, Instance? state)
     {
-        var instance = StartInstance.Owned(state, command.AccountId, command.Expected, version);
+        var instance = Instance.Owned(state, command.AccountId, command.Expected);
         var image = AddImage.Known(command.ImageRegistryPath.Value);
-        return instance.Images.Contains(image.RegistryPath)
+        return instance.DownloadedImages.Contains(image.RegistryPath)
             ? [new InstanceImageRemoved(instance.Id, image.Uuid, image.RegistryPath)]
             : [];
     }

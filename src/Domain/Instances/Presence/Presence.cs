@@ -14,16 +14,16 @@ public static class Presence
 {
     /// <summary>A poll at <paramref name="now"/>: an event only when the machine was offline.</summary>
     public static IReadOnlyList<object> Contact(Instance state, DateTimeOffset now) =>
-        state.IsDeleted || state.IsOnline ? [] : [new InstanceCameOnline(state.Id, now)];
+        state.IsOnline ? [] : [new InstanceCameOnline(state.Id, now)];
 
     /// <summary>
     /// What a silence check at <paramref name="now"/> decides, given the machine's real last contact:
     /// the events the silence calls for, and when to look again (null: nothing left to watch).
     /// </summary>
     public static (IReadOnlyList<object> Events, DateTimeOffset? NextCheck) CheckSilence(
-        Instance state, DateTimeOffset lastContact, DateTimeOffset now, PresenceWindows windows)
+        Instance? state, DateTimeOffset lastContact, DateTimeOffset now, PresenceWindows windows)
     {
-        if (state.IsDeleted) return ([], null);
+        if (state is null) return ([], null); // deleted: nothing left to watch
         var events = new List<object>();
         var online = state.IsOnline;
         var status = state.Status;

@@ -6,7 +6,7 @@ namespace Sharedcloud.Es.Domain.Instances.Registering;
 
 /// <summary>POST /instances/: a provider registers a machine. New instances are NOT_AVAILABLE.</summary>
 public sealed record RegisterInstance(Guid InstanceId, Guid AccountId, InstanceFields Fields)
-    : ICommand<Recorded<InstanceRegistered>>
+    : ICommand<Instance>
 {
     public static InstanceRegistered Decide(RegisterInstance command)
     {

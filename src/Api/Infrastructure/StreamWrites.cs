@@ -1,0 +1,130 @@
+using System.Globalization;
+using JasperFx.Events;
+using Marten;
+using Sharedcloud.Es.Api.Auditing;
+using Sharedcloud.Es.Domain.Common;
+
+namespace Sharedcloud.Es.Api.Infrastructure;
+
+/// <summary>What a command decides on its stream's current state: the events to append (none: nothing changes).</summary>
+/// <param name="session">The write's session, for what a decision must do beside its stream (read or write other documents).</param>
+public delegate ValueTask<IReadOnlyList<object>> Decision<in TState>(TState? state, IDocumentSession session);
+
+/// <summary>
+/// The write path of every command on a stream. In one transaction: take the stream's row lock and load its current
+/// state (the inline document: Marten's FetchForExclusiveWriting, one round trip), decide (the domain's pure function,
+/// which answers 404 and 412 from that state), append, update the inline documents and commit; then answer with the
+/// state the events produced, folded by the domain's own <see cref="IEvolving{TSelf}.Evolve"/>, without reading it back.
+/// Writers of one stream queue on its lock, so no update is lost. A writer waits for the lock at most
+/// <see cref="WriteOptions.LockTimeout"/> per attempt; an attempt that times out or loses a race starts over on the new
+/// state, and after <see cref="MaxAttempts"/> the client gets 409 with nothing written.
+/// </summary>
+public sealed class StreamWrites(ISessionFactory sessions)
+{
+    public const int MaxAttempts = 5;
+
+    public const string ConflictDetail = "The object was changed by another request at the same time. Please retry.";
+
+    private readonly TimeSpan _lockTimeout = (sessions as AuditedSessions)?.LockTimeout ?? WriteOptions.DefaultLockTimeout;
+
+    /// <summary>Decides a command on stream <paramref name="id"/>; returns the state after it (null: the stream's object is gone).</summary>
+    public Task<TState?> DecideAsync<TState>(Guid id, Func<TState?, IReadOnlyList<object>> decide, CancellationToken ct)
+        where TState : class, IEvolving<TState> =>
+        DecideAsync<TState>(id, (state, _) => ValueTask.FromResult(decide(state)), ct);
+
+    /// <inheritdoc cref="DecideAsync{TState}(Guid, Func{TState, IReadOnlyList{object}}, CancellationToken)"/>
+    public Task<TState?> DecideAsync<TState>(Guid id, Decision<TState> decide, CancellationToken ct)
+        where TState : class, IEvolving<TState> =>
+        InTransactionAsync(async session =>
+        {
+            var stream = await AppendDecidedAsync(session, id, decide, ct);
+            if (stream.Events.Count == 0 && !session.PendingChanges.Operations().Any()) return stream.Aggregate;
+            await session.SaveChangesAsync(ct);
+            return Evolved(stream);
+        }, ct);
+
+    /// <summary>
+    /// Starts stream <paramref name="id"/> with <paramref name="events"/>; <paramref name="prepare"/> adds what must
+    /// commit with them. Returns the new state.
+    /// </summary>
+    public async Task<TState> StartAsync<TState>(Guid id, IReadOnlyList<object> events, Action<IDocumentSession> prepare,
+        CancellationToken ct) where TState : class, IEvolving<TState>
+    {
+        await using var session = sessions.OpenSession();
+        prepare(session);
+        var stream = session.Events.StartStream<TState>(id, events);
+        await session.SaveChangesAsync(ct);
+        return Fold<TState>(null, stream.Events)!;
+    }
+
+    /// <summary>
+    /// The load, decision and append of a write, in a session whose owner commits it (a Wolverine handler's, whose
+    /// transaction also carries its outgoing messages).
+    /// </summary>
+    public static async Task<IEventStream<TState>> AppendDecidedAsync<TState>(IDocumentSession session, Guid id,
+        Decision<TState> decide, CancellationToken ct) where TState : class
+    {
+        var stream = await session.Events.FetchForExclusiveWriting<TState>(id, ct);
+        var events = await decide(stream.Aggregate, session);
+        if (events.Count > 0) stream.AppendMany(events);
+        return stream;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> in a transaction of its own, whose lock waits are bounded, again on a conflict
+    /// (a lock wait that timed out, a lost race), at most <see cref="MaxAttempts"/> times; then 409.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<IDocumentSession, Task<T>> attempt, CancellationToken ct)
+    {
+        for (var i = 1; ; i++)
+        {
+            await using var session = sessions.OpenSession();
+            try
+            {
+                await BoundLockWaits(session, ct);
+                return await attempt(session);
+            }
+            catch (Exception e) when (DatabaseFaults.IsConflict(e) && i < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(1, 10 * i), ct);
+            }
+            catch (Exception e) when (DatabaseFaults.IsConflict(e))
+            {
+                throw new ConflictException(ConflictDetail);
+            }
+        }
+    }
+
+    /// <summary>The state after the events a write appended, from their stored times.</summary>
+    private static TState? Evolved<TState>(IEventStream<TState> stream) where TState : class, IEvolving<TState> =>
+        Fold(stream.Aggregate, stream.Events);
+
+    private static TState? Fold<TState>(TState? state, IEnumerable<IEvent> events) where TState : class, IEvolving<TState>
+    {
+        foreach (var e in events) state = TState.Evolve(state, e.Data, e.Timestamp);
+        return state;
+    }
+
+    /// <summary>
+    /// Opens the attempt's transaction with PostgreSQL's lock_timeout set for it alone (SET LOCAL), so that the lock
+    /// waits of this write, and of nothing else, are bounded.
+    /// </summary>
+    private async Task BoundLockWaits(IDocumentSession session, CancellationToken ct)
+    {
+        await session.BeginTransactionAsync(ct);
+        await using var command = session.Connection!.CreateCommand();
+        command.CommandText = "set local lock_timeout = " +
+                              ((long)Math.Ceiling(_lockTimeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>Settings of the write path (section <c>Writes</c>).</summary>
+public sealed class WriteOptions
+{
+    public const string Section = "Writes";
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one attempt of a write waits for its stream's lock before it counts as a conflict.</summary>
+    public TimeSpan LockTimeout { get; set; } = DefaultLockTimeout;
+}
