@@ -84,10 +84,11 @@ if wants patch10k; then
   api_long_id=$(api_create "$key_patch" "bench-patch-long")
   config=$logs/patch10k-seed.curl
   for i in $(seq 1 9999); do
-    printf 'url = "%s/api/v1/instances/%s/"\nrequest = "PATCH"\nheader = "Authorization: Token %s"\ndata = "ask_price=%d.%03d"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n' \
+    [ "$i" = 1 ] || echo next
+    printf 'url = "%s/api/v1/instances/%s/"\nrequest = "PATCH"\nheader = "Authorization: Token %s"\ndata = "ask_price=%d.%03d"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
       "$api_url" "$api_long_id" "$key_patch" $((i % 10)) $((i % 1000 + 1))
   done >"$config"
-  statuses=$(curl -s --parallel --parallel-max 8 -K "$config" | sort | uniq -c)
+  statuses=$(curl -s --no-progress-meter --parallel --parallel-max 8 -K "$config" | sort | uniq -c) || die "seeding the long instance: curl failed"
   [ "$(tr -s ' ' <<<"$statuses" | sed 's/^ //')" = "9999 200" ] || die "seeding the long instance: $statuses"
   version=$(curl -s -D - -o /dev/null -H "Authorization: Token $key_patch" "$api_url/api/v1/instances/$api_long_id/" \
     | sed -n 's/^[Ee][Tt]ag: "\([0-9]*\)".*/\1/p')
