@@ -172,7 +172,7 @@ report=$results/latest.md
         r1 = (sum["patch1,api"] / n["patch1,api"]) / (sum["patch1,baseline"] / n["patch1,baseline"])
         r10k = (sum["patch10k,api"] / n["patch10k,api"]) / (sum["patch10k,baseline"] / n["patch10k,baseline"])
         printf "| patch10k / patch1 (a PATCH after 10,000 events against one after few) | | | %.2f | >= 0.9 | %s | ratios %.2f / %.2f |\n",
-          r10k / r1, r10k / r1 >= 0.9 ? "PASS" : "MISS", r10k, r1
+          r10k / r1, (r10k / r1 >= 0.9 ? "PASS" : "MISS"), r10k, r1
       }' "$runs"
   fi
   awk -F'\t' -v hwm="$api_hwm_kb" -v goal="$mem_goal_mb" '

@@ -119,8 +119,6 @@ public static class ApiSetup
         services.AddSingleton<EventLog>();
         services.AddSingleton<InstanceReads>();
         services.AddSingleton<StreamWrites>();
-        services.AddSingleton(sp => (AuditedSessions)sp.GetRequiredService<ISessionFactory>()); // Marten's BuildSessionsWith below
-        services.AddSingleton(sp => new WriteConnections(connectionString, sp.GetRequiredService<IOptions<WriteOptions>>().Value.LockTimeout));
         services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<KeyCache>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());

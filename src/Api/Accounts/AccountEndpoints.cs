@@ -1,4 +1,3 @@
-using FluentValidation;
 using Marten;
 using Mediator;
 using Microsoft.AspNetCore.Identity;
@@ -31,7 +30,7 @@ public static class AccountEndpoints
             {
                 created = await mediator.Send(command, ct);
             }
-            catch (ValidationException refused)
+            catch (FieldErrorsException refused)
             {
                 throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, caller: null, ct);
             }
@@ -78,14 +77,11 @@ public static class AccountEndpoints
             {
                 changed = await mediator.Send(command, ct);
             }
-            catch (ValidationException refused)
+            catch (FieldErrorsException refused)
             {
+                // The shape check's refusals and the decision's (a weak password) alike.
                 throw await StoredAccountChecks.CompleteChangeAsync(refused, session, hasher, command.AccountId,
                     command.Username, command.Email, command.Password, ct);
-            }
-            catch (DomainValidationException refused)
-            {
-                throw await StoredAccountChecks.CompleteAsync(refused, session, command.Username, command.AccountId, ct);
             }
             return Respond(changed ?? throw new NotFoundException(), http, clock, StatusCodes.Status200OK);
         })

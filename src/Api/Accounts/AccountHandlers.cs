@@ -80,7 +80,7 @@ public sealed class AccountHandlers(
         return key;
     }
 
-    private static DomainValidationException InvalidCredentials() =>
+    private static FieldErrorsException InvalidCredentials() =>
         new(FieldErrors.For(FieldErrors.NonField, LogIn.InvalidCredentials));
 
     public async ValueTask<Account?> Handle(ChangeAccount command, CancellationToken ct)
@@ -174,7 +174,7 @@ public sealed class AccountHandlers(
         }
         catch (Exception e) when (IsUniqueViolationOn(e, "username"))
         {
-            throw new DomainValidationException(FieldErrors.For("username", AccountRules.UsernameTaken));
+            throw new FieldErrorsException(FieldErrors.For("username", AccountRules.UsernameTaken));
         }
     }
 

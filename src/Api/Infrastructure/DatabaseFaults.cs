@@ -123,7 +123,7 @@ public static class DatabaseConnection
 /// dead, both are cleared, so that the next requests open fresh connections instead of finding the
 /// other dead ones one by one.
 /// </summary>
-public sealed class DatabasePools(IDocumentStore store, NpgsqlDataSource dataSource, WriteConnections writes, ILogger<DatabasePools> logger)
+public sealed class DatabasePools(IDocumentStore store, NpgsqlDataSource dataSource, ILogger<DatabasePools> logger)
 {
     private long _lastClear;
 
@@ -136,7 +136,6 @@ public sealed class DatabasePools(IDocumentStore store, NpgsqlDataSource dataSou
         if (now - last < 1000 || Interlocked.CompareExchange(ref _lastClear, now, last) != last) return;
         logger.LogWarning("A database connection was lost; clearing the connection pools");
         dataSource.Clear();
-        writes.Clear();
         if (store.Storage.Database is PostgresqlDatabase marten) marten.DataSource.Clear();
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using Sharedcloud.Es.Domain.Common;
 
@@ -16,12 +15,7 @@ public sealed class ErrorTable(ILogger<ErrorTable> logger, DatabasePools pools) 
         var response = context.Response;
         switch (exception)
         {
-            case ValidationException e:
-                var fromValidator = new FieldErrors();
-                foreach (var failure in e.Errors) fromValidator.Add(failure.PropertyName, failure.ErrorMessage);
-                await WriteFieldErrors(response, fromValidator, ct);
-                break;
-            case DomainValidationException e:
+            case FieldErrorsException e:
                 await WriteFieldErrors(response, e.Errors, ct);
                 break;
             case NotFoundException:

@@ -1,4 +1,3 @@
-using FluentValidation;
 using Sharedcloud.Es.Domain.Common;
 
 namespace Sharedcloud.Es.Api.Infrastructure;
@@ -20,7 +19,7 @@ public sealed class PreconditionsFirst(string kind, Func<HttpContext, Cancellati
         {
             return await next(context);
         }
-        catch (Exception e) when (e is ValidationException or DomainValidationException or BadRequestException or UnsupportedMediaTypeException)
+        catch (Exception e) when (e is FieldErrorsException or BadRequestException or UnsupportedMediaTypeException)
         {
             var http = context.HttpContext;
             var version = await currentVersion(http, http.RequestAborted) ?? throw new NotFoundException();

@@ -62,7 +62,7 @@ public sealed partial class RequestBody
             {
                 var root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)
-                    throw new DomainValidationException(FieldErrors.For(FieldErrors.NonField,
+                    throw new FieldErrorsException(FieldErrors.For(FieldErrors.NonField,
                         $"Invalid data. Expected a dictionary, but got {DrfTypeName(root.ValueKind)}."));
                 var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
                 try

@@ -1,3 +1,4 @@
+using System.Globalization;
 using JasperFx.Events;
 using Marten;
 using Sharedcloud.Es.Api.Auditing;
@@ -18,11 +19,13 @@ public delegate ValueTask<IReadOnlyList<object>> Decision<in TState>(TState? sta
 /// <see cref="WriteOptions.LockTimeout"/> per attempt; an attempt that times out or loses a race starts over on the new
 /// state, and after <see cref="MaxAttempts"/> the client gets 409 with nothing written.
 /// </summary>
-public sealed class StreamWrites(AuditedSessions sessions)
+public sealed class StreamWrites(ISessionFactory sessions)
 {
     public const int MaxAttempts = 5;
 
     public const string ConflictDetail = "The object was changed by another request at the same time. Please retry.";
+
+    private readonly TimeSpan _lockTimeout = (sessions as AuditedSessions)?.LockTimeout ?? WriteOptions.DefaultLockTimeout;
 
     /// <summary>Decides a command on stream <paramref name="id"/>; returns the state after it (null: the stream's object is gone).</summary>
     public Task<TState?> DecideAsync<TState>(Guid id, Func<TState?, IReadOnlyList<object>> decide, CancellationToken ct)
@@ -47,7 +50,7 @@ public sealed class StreamWrites(AuditedSessions sessions)
     public async Task<TState> StartAsync<TState>(Guid id, IReadOnlyList<object> events, Action<IDocumentSession> prepare,
         CancellationToken ct) where TState : class, IEvolving<TState>
     {
-        await using var session = sessions.OpenWriteSession();
+        await using var session = sessions.OpenSession();
         prepare(session);
         var stream = session.Events.StartStream<TState>(id, events);
         await session.SaveChangesAsync(ct);
@@ -68,16 +71,17 @@ public sealed class StreamWrites(AuditedSessions sessions)
     }
 
     /// <summary>
-    /// Runs <paramref name="attempt"/> in a session of its own, whose lock waits are bounded, again on a conflict
+    /// Runs <paramref name="attempt"/> in a transaction of its own, whose lock waits are bounded, again on a conflict
     /// (a lock wait that timed out, a lost race), at most <see cref="MaxAttempts"/> times; then 409.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<IDocumentSession, Task<T>> attempt, CancellationToken ct)
     {
         for (var i = 1; ; i++)
         {
-            await using var session = sessions.OpenWriteSession();
+            await using var session = sessions.OpenSession();
             try
             {
+                await BoundLockWaits(session, ct);
                 return await attempt(session);
             }
             catch (Exception e) when (DatabaseFaults.IsConflict(e) && i < MaxAttempts)
@@ -99,6 +103,19 @@ public sealed class StreamWrites(AuditedSessions sessions)
     {
         foreach (var e in events) state = TState.Evolve(state, e.Data, e.Timestamp);
         return state;
+    }
+
+    /// <summary>
+    /// Opens the attempt's transaction with PostgreSQL's lock_timeout set for it alone (SET LOCAL), so that the lock
+    /// waits of this write, and of nothing else, are bounded.
+    /// </summary>
+    private async Task BoundLockWaits(IDocumentSession session, CancellationToken ct)
+    {
+        await session.BeginTransactionAsync(ct);
+        await using var command = session.Connection!.CreateCommand();
+        command.CommandText = "set local lock_timeout = " +
+                              ((long)Math.Ceiling(_lockTimeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+        await command.ExecuteNonQueryAsync(ct);
     }
 }
 

@@ -12,27 +12,24 @@ public static class AccountRules
     public const int PasswordMaxLength = 4096;
     public const string UsernameTaken = "A user with that username already exists.";
 
-    public static string? Username<T>(this ValidationContext<T> ctx, Field<string> field, bool required)
-    {
-        var value = ctx.Usable("username", field, required);
-        if (value is null) return null;
-        var errors = UsernameRules.Validate(value);
-        foreach (var error in errors) ctx.AddFailure("username", error);
-        return errors.Count == 0 ? value : null;
-    }
+    /// <summary>A username: Django's rules for it, every one that fails.</summary>
+    public static IRuleBuilderOptions<T, Field<string>> Username<T>(this IRuleBuilder<T, Field<string>> rule, bool required) =>
+        rule.Sent(required).Each(UsernameRules.Validate).OverridePropertyName("username");
 
-    public static string? Email<T>(this ValidationContext<T> ctx, Field<string> field, bool required)
-    {
-        var value = ctx.Text("email", field, required, EmailMaxLength);
-        if (value is null) return null;
-        if (EmailRules.IsValid(value)) return value;
-        ctx.AddFailure("email", EmailRules.InvalidMessage);
-        return null;
-    }
+    public static IRuleBuilderOptions<T, Field<string>> Email<T>(this IRuleBuilder<T, Field<string>> rule, bool required) =>
+        rule.Sent(required).MaxLength(EmailMaxLength).Value(EmailRules.IsValid, EmailRules.InvalidMessage).OverridePropertyName("email");
 
-    /// <summary>Only the shape of a password; Django's strength rules need the account and run in Decide.</summary>
-    public static string? Password<T>(this ValidationContext<T> ctx, Field<string> field, bool required) =>
-        ctx.Text("password", field, required, PasswordMaxLength);
+    /// <summary>Only the shape of a password; Django's strength rules need the username and email.</summary>
+    public static IRuleBuilderOptions<T, Field<string>> Password<T>(this IRuleBuilder<T, Field<string>> rule, bool required) =>
+        rule.Sent(required).MaxLength(PasswordMaxLength).OverridePropertyName("password");
+
+    /// <summary>The sent username when it passes its rules (what a new password is compared with); else null.</summary>
+    public static string? ValidUsername(Field<string> field) =>
+        field.IsPresent && field.Value.Length > 0 && UsernameRules.Validate(field.Value).Count == 0 ? field.Value : null;
+
+    /// <summary>The sent email when it passes its rules; else null.</summary>
+    public static string? ValidEmail(Field<string> field) =>
+        field.IsPresent && field.Value.Length is > 0 and <= EmailMaxLength && EmailRules.IsValid(field.Value) ? field.Value : null;
 
     public static void ThrowIfWeak(string password, string username, string email)
     {

@@ -21,12 +21,15 @@ public sealed class FieldErrors
 
     public void ThrowIfAny()
     {
-        if (!IsEmpty) throw new DomainValidationException(this);
+        if (!IsEmpty) throw new FieldErrorsException(this);
     }
 }
 
-/// <summary>A rule that depends on current state rejected the command; maps to 400 with field errors.</summary>
-public sealed class DomainValidationException(FieldErrors errors) : Exception("The request is invalid.")
+/// <summary>
+/// The request was refused for what its fields hold, by their shape check or by a rule of the decision: the one
+/// exception of a 400 with field errors (DRF's <c>{"field": ["message", ...]}</c>).
+/// </summary>
+public sealed class FieldErrorsException(FieldErrors errors) : Exception("The request is invalid.")
 {
     public FieldErrors Errors { get; } = errors;
 }

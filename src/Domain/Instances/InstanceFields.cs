@@ -11,45 +11,49 @@ public sealed record InstanceFields(
     Field<string> Gpu,
     Field<int> MaxNumParallelJobs);
 
+/// <summary>A command that carries an instance's fields: create (name and price required), PUT (the same), PATCH.</summary>
+public interface IInstanceFieldsCommand
+{
+    InstanceFields Fields { get; }
+    bool NameAndPriceRequired { get; }
+}
+
 /// <summary>
-/// Shape checks shared by create, PUT and PATCH (DRF's CharField, DecimalField(max_digits=10,
-/// decimal_places=3), ChoiceField and IntegerField, with production's messages).
+/// The shape of the instance fields (DRF's CharField, DecimalField(max_digits=10, decimal_places=3), ChoiceField,
+/// PrimaryKeyRelatedField and IntegerField, with production's messages), checked before anything is read. The rules
+/// that tie fields to each other and to the stored instance are the decision's (<see cref="InstanceRules"/>).
 /// </summary>
-public static class InstanceFieldChecks
+public abstract class InstanceFieldsValidator<T> : AbstractValidator<T> where T : IInstanceFieldsCommand
 {
     public const int NameMaxLength = 255;
     public const int AskPriceMaxDigits = 10;
     public const int AskPriceDecimalPlaces = 3;
-    public const int MaxParallelJobsLimit = int.MaxValue;
 
-    public static void Check<T>(this ValidationContext<T> ctx, InstanceFields f, bool nameAndPriceRequired)
+    protected InstanceFieldsValidator()
     {
-        ctx.Text("name", f.Name, nameAndPriceRequired, NameMaxLength);
+        RuleLevelCascadeMode = CascadeMode.Stop;
 
-        if (ctx.Usable("ask_price", f.AskPrice, nameAndPriceRequired) is var price && f.AskPrice.IsPresent)
-        {
-            // The minimum first: production answers 0.0001 with "cannot be smaller than $0.001"
-            // (the official client's tests expect it), not with the decimal places message.
-            if (price < InstanceRules.MinAskPrice)
-                ctx.AddFailure("ask_price", InstanceRules.AskPriceTooSmall);
-            else if (DecimalPlaces(price) > AskPriceDecimalPlaces)
-                ctx.AddFailure("ask_price", Messages.MaxDecimalPlaces(AskPriceDecimalPlaces));
-            else if (WholeDigits(price) > AskPriceMaxDigits - AskPriceDecimalPlaces)
-                ctx.AddFailure("ask_price",
-                    $"Ensure that there are no more than {AskPriceMaxDigits - AskPriceDecimalPlaces} digits before the decimal point.");
-        }
+        RuleFor(x => x.Fields.Name).Sent(x => x.NameAndPriceRequired).MaxLength(NameMaxLength).OverridePropertyName("name");
 
-        ctx.Usable("type", f.Type, required: false);
+        // The minimum first: production answers 0.0001 with "cannot be smaller than $0.001" (the official client's
+        // tests expect it), not with the decimal places message.
+        RuleFor(x => x.Fields.AskPrice).Sent(x => x.NameAndPriceRequired)
+            .Value(p => p >= InstanceRules.MinAskPrice, InstanceRules.AskPriceTooSmall)
+            .Value(p => DecimalPlaces(p) <= AskPriceDecimalPlaces, Messages.MaxDecimalPlaces(AskPriceDecimalPlaces))
+            .Value(p => WholeDigits(p) <= AskPriceMaxDigits - AskPriceDecimalPlaces,
+                $"Ensure that there are no more than {AskPriceMaxDigits - AskPriceDecimalPlaces} digits before the decimal point.")
+            .OverridePropertyName("ask_price");
 
-        // gpu may be null: that is how a client says "no GPU". An unknown one is a field error
-        // (DRF's PrimaryKeyRelatedField), reported together with the other failing fields.
-        if (f.Gpu.State == FieldState.Invalid) ctx.AddFailure("gpu", f.Gpu.Error!);
-        else if (f.Gpu.IsPresent && !string.IsNullOrEmpty(f.Gpu.Value) && !InstanceRules.IsKnownGpu(f.Gpu.Value))
-            ctx.AddFailure("gpu", Messages.DoesNotExist(f.Gpu.Value));
+        RuleFor(x => x.Fields.Type).Sent(required: false).OverridePropertyName("type");
 
-        if (ctx.Usable("max_num_parallel_jobs", f.MaxNumParallelJobs, required: false) is var jobs
-            && f.MaxNumParallelJobs.IsPresent && jobs < 1)
-            ctx.AddFailure("max_num_parallel_jobs", Messages.MinValue(1));
+        // A null or blank gpu is how a client says "no GPU".
+        RuleFor(x => x.Fields.Gpu).Sent(required: false, nullable: true, blankable: true)
+            .Value(g => g.Length == 0 || InstanceRules.IsKnownGpu(g), Messages.DoesNotExist)
+            .OverridePropertyName("gpu");
+
+        RuleFor(x => x.Fields.MaxNumParallelJobs).Sent(required: false)
+            .Value(n => n >= 1, Messages.MinValue(1))
+            .OverridePropertyName("max_num_parallel_jobs");
     }
 
     private static int DecimalPlaces(decimal d) => (decimal.GetBits(d)[3] >> 16) & 0xFF;

@@ -19,7 +19,7 @@ public static class InstanceRules
         $"current set value ({n}) is invalid for a GPU instance. Please set it to 1";
 
     /// <summary>
-    /// Resolves the requested GPU against the catalog and checks the cross-field rules.
+    /// Checks the cross-field rules of a command whose fields passed their shape check.
     /// <paramref name="current"/> is null for a new instance.
     /// </summary>
     public static (InstanceType Type, Guid? GpuId, int MaxNumParallelJobs) Resolve(
@@ -29,14 +29,8 @@ public static class InstanceRules
         var newType = type.Or(current?.Type ?? InstanceType.Cpu);
         var gpuSent = gpu.IsPresent && !string.IsNullOrEmpty(gpu.Value);
 
-        Guid? gpuId = null;
-        if (gpuSent)
-        {
-            if (IsKnownGpu(gpu.Value, out var id))
-                gpuId = id;
-            else
-                errors.Add("gpu", Messages.DoesNotExist(gpu.Value));
-        }
+        // The shape check (InstanceFieldsValidator) let only a GPU of the catalog through.
+        Guid? gpuId = gpuSent ? Guid.Parse(gpu.Value) : null;
 
         if (newType == InstanceType.Gpu)
         {
@@ -50,7 +44,7 @@ public static class InstanceRules
             else if (maxNumParallelJobs.IsMissing && current is { MaxNumParallelJobs: > 1 })
                 errors.Add("max_num_parallel_jobs", StoredParallelismInvalidForGpu(current.MaxNumParallelJobs));
         }
-        else if (gpuSent && !errors.Items.ContainsKey("gpu"))
+        else if (gpuSent)
         {
             errors.Add("gpu", GpuUnnecessary);
         }
@@ -60,8 +54,5 @@ public static class InstanceRules
     }
 
     /// <summary>Does <paramref name="gpu"/> name a GPU of the catalog?</summary>
-    public static bool IsKnownGpu(string gpu) => IsKnownGpu(gpu, out _);
-
-    private static bool IsKnownGpu(string gpu, out Guid id) =>
-        Guid.TryParse(gpu, out id) && GpuCatalog.Find(id) is not null;
+    public static bool IsKnownGpu(string gpu) => Guid.TryParse(gpu, out var id) && GpuCatalog.Find(id) is not null;
 }

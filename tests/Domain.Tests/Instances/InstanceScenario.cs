@@ -54,7 +54,7 @@ internal static class InstanceScenario
     /// <summary>Runs <paramref name="when"/>, expecting it to reject with exactly these field errors.</summary>
     public static void ThenRejects(Action when, params (string Field, string Message)[] expected)
     {
-        var e = Assert.Throws<DomainValidationException>(when);
+        var e = Assert.Throws<FieldErrorsException>(when);
         Assert.Equal(Render(expected), Render(e.Errors));
     }
 

@@ -184,6 +184,22 @@ public class InstanceValidatorTests
 
     // ---- gpu ----
 
+    [Theory]
+    [InlineData(UnknownGpu)]
+    [InlineData("not-a-uuid")]
+    public void An_unknown_or_malformed_gpu_is_an_invalid_pk_on_create_and_patch(string gpu)
+    {
+        Rejected(Create(Valid(type: Type(InstanceType.Gpu), gpu: Gpu(gpu))), ("gpu", $"Invalid pk \"{gpu}\" - object does not exist."));
+        Rejected(Patch(Fields(gpu: Gpu(gpu))), ("gpu", $"Invalid pk \"{gpu}\" - object does not exist."));
+    }
+
+    [Fact]
+    public void A_known_gpu_and_a_blank_one_pass_the_shape_check()
+    {
+        Accepted(Create(Valid(type: Type(InstanceType.Gpu), gpu: Gpu(TitanV))));
+        Accepted(Patch(Fields(gpu: Gpu(""))));
+    }
+
     [Fact]
     public void An_unknown_gpu_is_a_field_error_reported_with_the_other_field_errors() =>
         // DRF's PrimaryKeyRelatedField fails at field level, together with every other failing field

@@ -95,28 +95,9 @@ public class RegisterInstanceTests
                 maxNumParallelJobs: Jobs(jobs))),
             ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
 
-    [Theory]
-    [InlineData(UnknownGpu)]
-    [InlineData("not-a-uuid")]
-    public void An_unknown_gpu_is_an_invalid_pk(string gpu) =>
-        ThenRejects(() => When(Fields(name: Text("rig"), askPrice: Price(1.5m), type: Type(InstanceType.Gpu), gpu: Gpu(gpu))),
-            ("gpu", $"Invalid pk \"{gpu}\" - object does not exist."));
-
-    [Fact]
-    public void An_unknown_gpu_on_a_cpu_instance_is_reported_as_unknown_only_once() =>
-        ThenRejects(() => When(Fields(name: Text("box"), askPrice: Price(1.5m), gpu: Gpu(UnknownGpu))),
-            ("gpu", $"Invalid pk \"{UnknownGpu}\" - object does not exist."));
-
     [Fact]
     public void A_gpu_instance_without_gpu_and_with_several_jobs_gets_both_errors_at_once() =>
         ThenRejects(() => When(Fields(name: Text("rig"), askPrice: Price(1.5m), type: Type(InstanceType.Gpu), maxNumParallelJobs: Jobs(3))),
             ("gpu", InstanceRules.GpuRequired),
-            ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
-
-    [Fact]
-    public void A_gpu_instance_with_an_unknown_gpu_and_several_jobs_gets_both_errors_at_once() =>
-        ThenRejects(() => When(Fields(name: Text("rig"), askPrice: Price(1.5m), type: Type(InstanceType.Gpu), gpu: Gpu(UnknownGpu),
-                maxNumParallelJobs: Jobs(4))),
-            ("gpu", $"Invalid pk \"{UnknownGpu}\" - object does not exist."),
             ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
 }

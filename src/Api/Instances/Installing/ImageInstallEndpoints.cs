@@ -2,6 +2,7 @@ using Mediator;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Domain.Instances.Installing;
 
@@ -23,26 +24,24 @@ public static class ImageInstallEndpoints
 {
     public static void MapImageInstalls(this RouteGroupBuilder instance)
     {
-        instance.MapPatch("add-image", async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
-            {
-                var body = await RequestBody.ReadAsync(http.Request, ct);
-                return await InstanceResults.Of(mediator.Send(
-                    new AddImage(id, http.AccountId(), body.Text(AddImage.Field), Preconditions.IfMatch(http.Request)), ct), http);
-            })
-            .PreconditionsFirst()
+        instance.MapImageWrite("add-image", (id, account, path, expected) => new AddImage(id, account, path, expected))
             .Documented("addImage", ApiTags.Machine, "Record an image as installed", d => d
                 .Describe("A GPU image on a CPU instance (or the reverse) is a field error; an installed image changes nothing.")
                 .Body<ImageForm>().Returns<InstanceResponse>().ETag().IfMatch().Errors(StatusCodes.Status404NotFound));
 
-        instance.MapPatch("delete-image", async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
-            {
-                var body = await RequestBody.ReadAsync(http.Request, ct);
-                return await InstanceResults.Of(mediator.Send(
-                    new DeleteImage(id, http.AccountId(), body.Text(AddImage.Field), Preconditions.IfMatch(http.Request)), ct), http);
-            })
-            .PreconditionsFirst()
+        instance.MapImageWrite("delete-image", (id, account, path, expected) => new DeleteImage(id, account, path, expected))
             .Documented("deleteImage", ApiTags.Machine, "Record an image as removed", d => d
                 .Describe("Removing an image that is not installed changes nothing.")
                 .Body<ImageForm>().Returns<InstanceResponse>().ETag().IfMatch().Errors(StatusCodes.Status404NotFound));
     }
+
+    /// <summary>A PATCH with <c>image_registry_path</c>, answered with the instance the command leaves.</summary>
+    private static RouteHandlerBuilder MapImageWrite<TCommand>(this RouteGroupBuilder instance, string path,
+        Func<Guid, Guid, Field<string>, ExpectedVersion?, TCommand> command) where TCommand : ICommand<Instance?> =>
+        instance.MapPatch(path, async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync(http.Request, ct);
+            var write = command(id, http.AccountId(), body.Text(AddImage.Field), Preconditions.IfMatch(http.Request));
+            return await InstanceResults.Of(mediator.Send(write, ct), http);
+        }).PreconditionsFirst();
 }

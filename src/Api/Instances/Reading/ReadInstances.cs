@@ -122,7 +122,7 @@ public static class ReadInstanceEndpoints
         var at = parameters.Moment("at");
         parameters.ThrowIfInvalid();
         if (version is not null && at is not null)
-            throw new DomainValidationException(FieldErrors.For(FieldErrors.NonField, VersionOrAt));
+            throw new FieldErrorsException(FieldErrors.For(FieldErrors.NonField, VersionOrAt));
         return new GetPastInstance(http.AccountId(), id, version, at?.End);
     }
 }

@@ -35,10 +35,11 @@ public sealed record ChangeAccount(Guid AccountId, Field<string> Username, Field
 
 public sealed class ChangeAccountValidator : AbstractValidator<ChangeAccount>
 {
-    public ChangeAccountValidator() => RuleFor(x => x).Custom((c, ctx) =>
+    public ChangeAccountValidator()
     {
-        ctx.Username(c.Username, required: false);
-        ctx.Email(c.Email, required: false);
-        ctx.Password(c.Password, required: false);
-    });
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(x => x.Username).Username(required: false);
+        RuleFor(x => x.Email).Email(required: false);
+        RuleFor(x => x.Password).Password(required: false);
+    }
 }

@@ -12,9 +12,10 @@ public sealed record LogIn(Field<string> Username, Field<string> Password) : ICo
 
 public sealed class LogInValidator : AbstractValidator<LogIn>
 {
-    public LogInValidator() => RuleFor(x => x).Custom((c, ctx) =>
+    public LogInValidator()
     {
-        ctx.Text("username", c.Username, required: true, AccountRules.UsernameMaxLength);
-        ctx.Password(c.Password, required: true);
-    });
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(x => x.Username).Sent(required: true).MaxLength(AccountRules.UsernameMaxLength).OverridePropertyName("username");
+        RuleFor(x => x.Password).Password(required: true);
+    }
 }

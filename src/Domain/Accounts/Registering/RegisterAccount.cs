@@ -14,14 +14,13 @@ public sealed record RegisterAccount(Guid AccountId, Field<string> Username, Fie
 
 public sealed class RegisterAccountValidator : AbstractValidator<RegisterAccount>
 {
-    public RegisterAccountValidator() => RuleFor(x => x).Custom((c, ctx) =>
+    public RegisterAccountValidator()
     {
-        var username = ctx.Username(c.Username, required: true);
-        var email = ctx.Email(c.Email, required: true);
-        var password = ctx.Password(c.Password, required: true);
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(x => x.Username).Username(required: true);
+        RuleFor(x => x.Email).Email(required: true);
         // A new account has no state: Django's strength rules can be listed with every other error.
-        if (password is not null)
-            foreach (var error in Rules.PasswordRules.Validate(password, username, email))
-                ctx.AddFailure("password", error);
-    });
+        RuleFor(x => x.Password).Password(required: true)
+            .Each((c, password) => Rules.PasswordRules.Validate(password, AccountRules.ValidUsername(c.Username), AccountRules.ValidEmail(c.Email)));
+    }
 }

@@ -11,8 +11,10 @@ namespace Sharedcloud.Es.Domain.Instances.Changing;
 /// </summary>
 public sealed record ChangeInstance(Guid InstanceId, Guid AccountId, bool Replace, InstanceFields Fields,
     ExpectedVersion? Expected = null)
-    : ICommand<Instance?>
+    : ICommand<Instance?>, IInstanceFieldsCommand
 {
+    public bool NameAndPriceRequired => Replace;
+
     public static IReadOnlyList<object> Decide(ChangeInstance command, Instance? current)
     {
         var state = Instance.Owned(current, command.AccountId, command.Expected);
@@ -35,8 +37,4 @@ public sealed record ChangeInstance(Guid InstanceId, Guid AccountId, bool Replac
     }
 }
 
-public sealed class ChangeInstanceValidator : AbstractValidator<ChangeInstance>
-{
-    public ChangeInstanceValidator() =>
-        RuleFor(x => x).Custom((c, ctx) => ctx.Check(c.Fields, nameAndPriceRequired: c.Replace));
-}
+public sealed class ChangeInstanceValidator : InstanceFieldsValidator<ChangeInstance>;

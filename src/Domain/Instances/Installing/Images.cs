@@ -29,7 +29,7 @@ public sealed record AddImage(Guid InstanceId, Guid AccountId, Field<string> Ima
     internal static Image Known(string path) =>
         ImageCatalog.FindByRegistryPath(path) ?? throw Refused(DoesNotExist(path));
 
-    private static DomainValidationException Refused(string message) => new(FieldErrors.For(Field, message));
+    private static FieldErrorsException Refused(string message) => new(FieldErrors.For(Field, message));
 }
 
 /// <summary>PATCH /instances/&lt;uuid&gt;/delete-image/: the machine removed an image. Removing one it lacks changes nothing.</summary>
@@ -48,12 +48,12 @@ public sealed record DeleteImage(Guid InstanceId, Guid AccountId, Field<string> 
 
 public sealed class AddImageValidator : AbstractValidator<AddImage>
 {
-    public AddImageValidator() => RuleFor(x => x).Custom((c, ctx) =>
-        ctx.Text(AddImage.Field, c.ImageRegistryPath, required: true, maxLength: 255));
+    public AddImageValidator() =>
+        RuleFor(x => x.ImageRegistryPath).Cascade(CascadeMode.Stop).Sent(required: true).MaxLength(255).OverridePropertyName(AddImage.Field);
 }
 
 public sealed class DeleteImageValidator : AbstractValidator<DeleteImage>
 {
-    public DeleteImageValidator() => RuleFor(x => x).Custom((c, ctx) =>
-        ctx.Text(AddImage.Field, c.ImageRegistryPath, required: true, maxLength: 255));
+    public DeleteImageValidator() =>
+        RuleFor(x => x.ImageRegistryPath).Cascade(CascadeMode.Stop).Sent(required: true).MaxLength(255).OverridePropertyName(AddImage.Field);
 }

@@ -6,8 +6,10 @@ namespace Sharedcloud.Es.Domain.Instances.Registering;
 
 /// <summary>POST /instances/: a provider registers a machine. New instances are NOT_AVAILABLE.</summary>
 public sealed record RegisterInstance(Guid InstanceId, Guid AccountId, InstanceFields Fields)
-    : ICommand<Instance>
+    : ICommand<Instance>, IInstanceFieldsCommand
 {
+    public bool NameAndPriceRequired => true;
+
     public static InstanceRegistered Decide(RegisterInstance command)
     {
         var f = command.Fields;
@@ -17,8 +19,4 @@ public sealed record RegisterInstance(Guid InstanceId, Guid AccountId, InstanceF
     }
 }
 
-public sealed class RegisterInstanceValidator : AbstractValidator<RegisterInstance>
-{
-    public RegisterInstanceValidator() =>
-        RuleFor(x => x.Fields).Custom((f, ctx) => ctx.Check(f, nameAndPriceRequired: true));
-}
+public sealed class RegisterInstanceValidator : InstanceFieldsValidator<RegisterInstance>;
