@@ -40,7 +40,7 @@ public sealed class StreamWrites(ISessionFactory sessions)
             var stream = await AppendDecidedAsync(session, id, decide, ct);
             if (stream.Events.Count == 0 && !session.PendingChanges.Operations().Any()) return stream.Aggregate;
             await session.SaveChangesAsync(ct);
-            return Evolved(stream);
+            return Fold(stream.Aggregate, stream.Events); // the state after the events, from their stored times
         }, ct);
 
     /// <summary>
@@ -94,10 +94,6 @@ public sealed class StreamWrites(ISessionFactory sessions)
             }
         }
     }
-
-    /// <summary>The state after the events a write appended, from their stored times.</summary>
-    private static TState? Evolved<TState>(IEventStream<TState> stream) where TState : class, IEvolving<TState> =>
-        Fold(stream.Aggregate, stream.Events);
 
     private static TState? Fold<TState>(TState? state, IEnumerable<IEvent> events) where TState : class, IEvolving<TState>
     {

@@ -31,7 +31,12 @@ public sealed class InstanceReads(IDocumentStore store)
         (await ReadAsync(VersionSql, reader => reader.GetInt64(0), ct, id, accountId)) is [var found] ? found : null;
 
     /// <summary>An instance's state as the store keeps it (UTF-8 JSON, Marten's serializer): what a response is written from.</summary>
-    public byte[] Stored(Instance state) => System.Text.Encoding.UTF8.GetBytes(_serializer.ToJson(state));
+    public byte[] Stored(Instance state)
+    {
+        var json = new System.Buffers.ArrayBufferWriter<byte>(512); // about an instance's size
+        _serializer.WriteToCleanJson(json, state);
+        return json.WrittenSpan.ToArray();
+    }
 
     /// <summary>
     /// The account's instance as stored (UTF-8 JSON), or null where the account has none with this id: for a

@@ -25,8 +25,8 @@ public sealed class StateProjection<TState, TEvent> : FoldingSingleStreamProject
 
     public IReadOnlyList<string> UnversionedFields { get; }
 
-    public override TState? Evolve(TState? snapshot, Guid id, IEvent e) =>
-        e.Data is TEvent ? TState.Evolve(snapshot, e.Data, e.Timestamp) : snapshot;
+    // Only the stream's events reach it (IncludeType above).
+    public override TState? Evolve(TState? snapshot, Guid id, IEvent e) => TState.Evolve(snapshot, e.Data, e.Timestamp);
 }
 
 /// <summary>
