@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using Sharedcloud.Es.Domain.Common;
 
 namespace Sharedcloud.Es.Api.Infrastructure;
@@ -27,7 +28,7 @@ public static class Preconditions
         if (header.Count == 0) return null;
         if (IsAny(header)) return ExpectedVersion.Any;
         if (!TryParseTags(header, out var tags)) return ExpectedVersion.OneOf();
-        return ExpectedVersion.OneOf(tags.Where(t => !t.Weak).Select(t => VersionOf(t.Opaque)).OfType<long>());
+        return ExpectedVersion.OneOf(tags.Where(t => !t.IsWeak).Select(t => VersionOf(t.Tag)).OfType<long>());
     }
 
     /// <summary>
@@ -39,7 +40,7 @@ public static class Preconditions
         var header = request.Headers.IfNoneMatch;
         if (header.Count == 0) return false;
         if (IsAny(header)) return true;
-        return TryParseTags(header, out var tags) && tags.Any(t => VersionOf(t.Opaque) == version);
+        return TryParseTags(header, out var tags) && tags.Any(t => VersionOf(t.Tag) == version);
     }
 
     /// <summary>304 Not Modified: no body, and the tag the client already holds.</summary>
@@ -49,43 +50,18 @@ public static class Preconditions
         return Results.StatusCode(StatusCodes.Status304NotModified);
     }
 
-    private readonly record struct Tag(bool Weak, string Opaque);
-
     private static bool IsAny(StringValues header) => header.Count == 1 && header[0]?.Trim(' ', '\t') == "*";
 
-    /// <summary>A comma-separated list of entity tags (§8.8.3), over every line of the header; false if malformed.</summary>
-    private static bool TryParseTags(StringValues header, out List<Tag> tags)
-    {
-        tags = [];
-        foreach (var line in header)
-        {
-            var rest = (line ?? "").AsSpan();
-            while (true)
-            {
-                rest = rest.TrimStart(" \t");
-                if (rest.IsEmpty) break;
-                if (rest[0] == ',') // empty list elements are allowed (§5.6.1)
-                {
-                    rest = rest[1..];
-                    continue;
-                }
-                var weak = rest.StartsWith("W/", StringComparison.Ordinal);
-                if (weak) rest = rest[2..];
-                if (rest.IsEmpty || rest[0] != '"') return false;
-                var length = rest[1..].IndexOf('"');
-                if (length < 0) return false;
-                var opaque = rest.Slice(1, length);
-                foreach (var c in opaque)
-                    if (!(c == 0x21 || c is >= (char)0x23 and <= (char)0x7E || c >= 0x80)) return false;
-                tags.Add(new Tag(weak, opaque.ToString()));
-                rest = rest[(length + 2)..].TrimStart(" \t");
-                if (!rest.IsEmpty && rest[0] != ',') return false;
-            }
-        }
-        return true;
-    }
+    /// <summary>
+    /// A comma-separated list of entity tags (RFC 9110 §8.8.3), over every line of the header; false if malformed. "*"
+    /// stands alone or not at all (<see cref="IsAny"/>): within a list it makes the header malformed.
+    /// </summary>
+    private static bool TryParseTags(StringValues header, out IList<EntityTagHeaderValue> tags) =>
+        EntityTagHeaderValue.TryParseStrictList(header, out tags!) && !tags.Any(t => t.Tag == "*");
 
     /// <summary>The version a tag of ours stands for; null for any other tag ("07" is not "7").</summary>
+    private static long? VersionOf(StringSegment quoted) => VersionOf(quoted.Value is { Length: >= 2 } q ? q[1..^1] : "");
+
     private static long? VersionOf(string opaque) =>
         long.TryParse(opaque, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
         && version.ToString(CultureInfo.InvariantCulture) == opaque
