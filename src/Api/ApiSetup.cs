@@ -75,7 +75,7 @@ public static class ApiSetup
         {
             opts.ApplicationAssembly = typeof(ApiSetup).Assembly;
             // Handlers are pre-generated (Internal/Generated, `codegen write`) and compiled with the API: no
-            // Roslyn at run time (it took the process from about 190 to 345 MB at the first silence check).
+            // Roslyn at run time, which stalled the first silence check and grew the process (README, Architecture).
             // A handler without its generated code fails at start-up; regenerate after changing one.
             opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
             opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(CheckSilenceHandler));

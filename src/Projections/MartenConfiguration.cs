@@ -48,15 +48,14 @@ public static class MartenConfiguration
     /// <summary>
     /// Events per page when an inline projection is rebuilt (<c>projections rebuild</c>, <c>events verify</c>,
     /// <c>bench seed</c>), which is all the daemon ever does with one. A log interleaves many streams, so each
-    /// page writes most documents once: the larger the page, the fewer the writes (the instance read model,
-    /// 200,000 events over 4,000 instances: 15.6k events/s at 25,000 a page, 24.4k at 100,000).
+    /// page writes most documents once: the larger the page, the fewer the writes (README, replay, has the figures).
     /// </summary>
     public const int RebuildBatchSize = 100_000;
 
     /// <summary>
     /// Events per page of an async projection, rebuilt or catching up in the API's daemon: smaller than
     /// <see cref="RebuildBatchSize"/>, since a daemon that has fallen far behind holds a whole page in the API
-    /// process beside the requests (Marten's default of 500 made rebuilds 3-5× slower).
+    /// process beside the requests; Marten's default of 500 made rebuilds several times slower (README, replay).
     /// </summary>
     public const int AsyncBatchSize = 25_000;
 

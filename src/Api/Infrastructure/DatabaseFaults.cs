@@ -90,7 +90,7 @@ public static class DatabaseConnection
     /// <summary>
     /// Statements each connection keeps prepared (Npgsql's automatic preparation, off by default). The service
     /// sends a few dozen distinct statements, each thousands of times; prepared, PostgreSQL stops parsing and
-    /// planning them on every execution (bench/run.sh: about a third of the database's CPU per create).
+    /// planning them on every execution (the README's benchmark section has what it saved).
     /// </summary>
     public const int DefaultMaxAutoPrepare = 64;
 
@@ -102,8 +102,8 @@ public static class DatabaseConnection
     /// Whether statements are prepared (<see cref="DefaultMaxAutoPrepare"/>) or not (0). The command line's
     /// commands do not: a prepared statement gets PostgreSQL's generic plan after five executions, and the one
     /// of Marten's event pages (<c>seq_id &gt; $1 and seq_id &lt;= $2 ... order by seq_id limit n</c>, joined to
-    /// the streams) hash-joins and sorts every event above the page's floor: on 1,000,000 events a page took
-    /// 2.3 s instead of 73 ms, and a rebuild twice as long. A batch job gains nothing from skipping the planner.
+    /// the streams) hash-joins and sorts every event above the page's floor, so a long rebuild slows down page by
+    /// page (README, replay). A batch job gains nothing from skipping the planner.
     /// </param>
     public static string WithDefaults(string connectionString, bool prepare = true)
     {

@@ -57,8 +57,8 @@ public static class Telemetry
                     .AddRuntimeInstrumentation()
                     .AddNpgsqlInstrumentation()
                     // Npgsql's byte counters and gauges are recorded on every network read and write, tagged with
-                    // the pool's name (its connection string): most of the metrics' cost on a request that reads
-                    // 20 documents (bench/overhead.sh). Database time and the pools' use are kept.
+                    // the pool's name (its connection string): most of the metrics' cost on a list request
+                    // (bench/overhead.sh measures it). Database time and the pools' use are kept.
                     .AddView("db.client.operation.npgsql.bytes_read", MetricStreamConfiguration.Drop)
                     .AddView("db.client.operation.npgsql.bytes_written", MetricStreamConfiguration.Drop)
                     .AddView("db.client.operation.npgsql.executing", MetricStreamConfiguration.Drop)
