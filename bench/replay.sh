@@ -28,12 +28,15 @@ app=$results/replay-app
 bench_init
 for tool in dotnet "$pg_bin/psql"; do command -v "$tool" >/dev/null 2>&1 || die "$tool not found"; done
 start_pg $db
-log "building the API (Release)"
-build src/Api/Sharedcloud.Es.Api.csproj || die "the API does not build"
-rm -rf "$app"; mkdir -p "$app"; cp -a src/Api/bin/Release/net10.0/. "$app/"
+log "building the API and the seed tool (Release)"
+# bench/Seed references the API: its output holds both programs.
+build bench/Seed/Seed.csproj || die "the API or bench/Seed does not build"
+rm -rf "$app"; mkdir -p "$app"; cp -a bench/Seed/bin/Release/net10.0/. "$app/"
 
 cli() { # the command line as an operator runs it; stderr (messages) to $logs/$1-...
-  ConnectionStrings__Postgres=$(pg_url $db) Logging__LogLevel__Default=Warning dotnet "$app/Sharedcloud.Es.Api.dll" "$@"
+  local program=Sharedcloud.Es.Api.dll
+  [ "$1" != bench ] || program=Sharedcloud.Es.Bench.Seed.dll # the benchmarks' own command, out of the service
+  ConnectionStrings__Postgres=$(pg_url $db) Logging__LogLevel__Default=Warning dotnet "$app/$program" "$@"
 }
 seconds_since() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }

@@ -4,7 +4,7 @@ namespace Sharedcloud.Es.Api.Tests.CommandLine;
 
 /// <summary>
 /// Runs the built API's command line as an operator does (<c>dotnet Sharedcloud.Es.Api.dll &lt;command&gt;</c>),
-/// in a child process, against a given database.
+/// in a child process, against a given database. <c>bench</c> is the benchmarks' own tool (bench/Seed), built beside.
 /// </summary>
 public static class CommandLineRunner
 {
@@ -23,7 +23,8 @@ public static class CommandLineRunner
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sharedcloud.Es.Api.dll"));
+        var program = args is ["bench", ..] ? "Sharedcloud.Es.Bench.Seed.dll" : "Sharedcloud.Es.Api.dll";
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["ConnectionStrings__Postgres"] = connectionString;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
@@ -41,7 +42,7 @@ public static class CommandLineRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet Sharedcloud.Es.Api.dll {string.Join(' ', args)} did not finish within 5 minutes");
+            throw new TimeoutException($"dotnet {program} {string.Join(' ', args)} did not finish within 5 minutes");
         }
         return new Result(process.ExitCode, await stdout, await stderr);
     }

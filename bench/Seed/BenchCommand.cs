@@ -1,9 +1,10 @@
+using Sharedcloud.Es.Api.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using JasperFx.CommandLine;
 using Marten;
 
-namespace Sharedcloud.Es.Api.CommandLine;
+namespace Sharedcloud.Es.Bench.Seed;
 
 public enum BenchAction
 {

@@ -8,7 +8,7 @@ using Sharedcloud.Es.Domain.Images;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Projections;
 
-namespace Sharedcloud.Es.Api.CommandLine;
+namespace Sharedcloud.Es.Bench.Seed;
 
 /// <summary>
 /// A year of made-up but valid history for benchmarks: accounts sign up and log in, change their
