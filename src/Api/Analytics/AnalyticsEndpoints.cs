@@ -91,9 +91,10 @@ public sealed class AnalyticsHandlers(ProjectionProgressReader progress, MarketS
         // The owner of a deleted instance still sees its history, as with GET /instances/<uuid>/events/.
         if (await log.InstanceOwnerAsync(query.InstanceId, ct) != query.AccountId) throw new NotFoundException();
         var position = await progress.ReadAsync(PriceHistoryProjection.ProjectionName, ct);
-        var history = await session.LoadAsync<PriceHistory>(query.InstanceId, ct);
-        return new(position, (history?.Changes ?? []).Select(c => new PriceHistoryEntry(
-            c.Version, c.AskPrice, c.At, c.At,
+        var changes = await session.Query<PriceChange>()
+            .Where(x => x.InstanceId == query.InstanceId).OrderBy(x => x.StreamVersion).ToListAsync(ct);
+        return new(position, changes.Select(c => new PriceHistoryEntry(
+            c.StreamVersion, c.AskPrice, c.At, c.At,
             c.ActorId is { } id && c.ActorName is { } name && name != RequestAudit.SystemActor ? new ActorResponse(id, name) : null)).ToList());
     }
 

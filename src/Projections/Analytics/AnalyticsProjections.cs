@@ -20,6 +20,9 @@ public static class AnalyticsProjections
         opts.Projections.Add<DailyActivityProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
 
         opts.Schema.For<MarketListing>().DocumentAlias("market_listing");
+        // The table of the document per instance it replaced: a database written before needs `projections rebuild -p
+        // price_history` once (README, Upgrading).
+        opts.Schema.For<PriceChange>().DocumentAlias("pricehistory").Duplicate(x => x.InstanceId);
         opts.Schema.For<DailyActivity>()
             .Duplicate(x => x.AccountId)
             .Duplicate(x => x.Day, pgType: "timestamptz");
