@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bench/floor-patch.sh: what the database alone costs a PATCH of an instance, without any application. pgbench sends,
+# on one PostgreSQL cluster, A/B alternated, each request to one of 64 instances at random (as bench/run.sh's patch64):
+#   - baseline: the bare baseline's PATCH (bench/Baseline: one UPDATE merging the changed fields into the row's JSON);
+#   - api:      the statements one PATCH /api/v1/instances/<uuid>/ sends, in one transaction, pipelined into one
+#               round trip (the API needs four): SET LOCAL lock_timeout, the stream's row lock and the document's load,
+#               Marten's append function (mt_quick_append_events) and the inline document's upsert, with the payloads
+#               the API stored for a real PATCH.
+# It prints PATCHes/s, PostgreSQL CPU per PATCH, and each one's ratio to the baseline: a ceiling on bench/run.sh's
+# patch64 ratio that no application code can lift (README, "The write path").
+#
+#   bench/floor-patch.sh                        # ROUNDS=3 DURATION=10 CLIENTS=8: ~3 minutes with the build
+#   ROUNDS=1 DURATION=5 bench/floor-patch.sh    # a quick try
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+CLIENTS=${CLIENTS:-8}
+check_knobs ROUNDS DURATION CLIENTS
+
+logs=$results/floor-patch-logs
+report=$results/floor-patch-latest.md
+db=bench_floor_patch
+bench_init
+for tool in dotnet curl "$pg_bin/psql" "$pg_bin/pgbench"; do command -v "$tool" >/dev/null 2>&1 || die "$tool not found"; done
+port_in_use $api_port && die "127.0.0.1:$api_port is in use"
+start_pg $db
+
+# The API creates its schema, 64 instances and one real PATCH: its event, headers and document are the payloads.
+log "building the API (Release), storing 64 instances and one PATCH through it"
+build_api_copy "$results/floor-patch-app"
+start_app api $api_port $db "$results/floor-patch-app/Sharedcloud.Es.Api.dll"
+api_pid=$!
+wait_ready api "$api_pid" "$api_url/health/ready"
+key=$(api_account floor)
+first=""
+for i in $(seq 64); do
+  id=$(api_create "$key" "bench-patch-$i")
+  first=${first:-$id}
+done
+http 200 -X PATCH "$api_url/api/v1/instances/$first/" -H "Authorization: Token $key" -d ask_price=0.5 >/dev/null
+kill "$api_pid"; wait "$api_pid" 2>/dev/null || true; api_pid=
+
+q() { psql -d $db -At -c "$1"; }
+account=$(q "select id from sharedcloud.mt_doc_accountdetails limit 1")
+event=$(q "select data from sharedcloud.mt_events where type = 'instance_price_changed'")
+headers=$(q "select headers from sharedcloud.mt_events where type = 'instance_price_changed'")
+correlation=$(q "select correlation_id from sharedcloud.mt_events where type = 'instance_price_changed'")
+dotnet_type=$(q "select mt_dotnet_type from sharedcloud.mt_events where type = 'instance_price_changed'")
+doc=$(q "select data from sharedcloud.mt_doc_instancedetails where id = '$first'")
+doc_type=$(q "select mt_dotnet_type from sharedcloud.mt_doc_instancedetails where id = '$first'")
+psql -d $db -c "
+  CREATE TABLE floor_ids (n int PRIMARY KEY, id uuid NOT NULL);
+  INSERT INTO floor_ids SELECT row_number() OVER (ORDER BY id), id FROM sharedcloud.mt_doc_instancedetails;
+  CREATE TABLE bench_instances (id uuid PRIMARY KEY, owner uuid NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), data jsonb NOT NULL);
+  CREATE INDEX bench_instances_owner_created ON bench_instances (owner, created_at DESC);
+  INSERT INTO bench_instances (id, owner, data) SELECT id, account__id, data FROM sharedcloud.mt_doc_instancedetails;"
+
+# pgbench scripts (psql-style quoting: the payloads are single-quoted literals)
+lit() { printf "'%s'" "${1//\'/\'\'}"; }
+pick='\set n random(1, 64)
+select id as sid from floor_ids where n = :n \gset'
+{
+  echo "$pick"
+  echo "update bench_instances set data = data || '{\"ask_price\": 0.7, \"updated_at\": \"02-12-2026 02:00:00\"}' where id = :sid returning data;"
+} > "$logs/baseline.sql"
+{
+  echo "$pick"
+  echo "\\startpipeline"
+  echo "begin;"
+  echo "set local lock_timeout = 2000;"
+  echo "select version from sharedcloud.mt_streams where id = :sid for update;"
+  echo "select d.id, d.data, d.mt_version from sharedcloud.mt_doc_instancedetails as d where id = :sid;"
+  echo "select sharedcloud.mt_quick_append_events(:sid, 'instance', '*DEFAULT*', array[gen_random_uuid()], array['instance_price_changed']::varchar[], array[$(lit "$dotnet_type")]::varchar[], array[$(lit "$event")::jsonb], array[null::bytea], array[$(lit "$correlation")]::varchar[], array[$(lit "$headers")::jsonb], array['floor']::varchar[], array[now()]);"
+  echo "insert into sharedcloud.mt_doc_instancedetails (id, data, mt_version, mt_dotnet_type, mt_last_modified, account__id, created__at) values (:sid, $(lit "$doc"), COALESCE((select version from sharedcloud.mt_streams where sharedcloud.mt_streams.id = :sid), 1), $(lit "$doc_type"), transaction_timestamp(), '$account', now()) on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version returning mt_version;"
+  echo "commit;"
+  echo "\\endpipeline"
+} > "$logs/api.sql"
+sides=(baseline api)
+printf 'side\tround\tpatches_per_s\tpg_ms_per_patch\n' > "$logs/runs.tsv"
+run_side() { # side round
+  local out t0 t1 n tps
+  t0=$(pg_ticks)
+  out=$("$pg_bin/pgbench" -n -h 127.0.0.1 -p "$pg_port" -U postgres -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" \
+    -f "$logs/$1.sql" $db 2>&1) || { echo "$out" >&2; die "pgbench failed on $1"; }
+  t1=$(pg_ticks)
+  echo "$out" > "$logs/$1-$2.log"
+  n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
+  [ -n "$n" ] && [ "$n" -gt 0 ] || die "pgbench processed nothing on $1"
+  printf '%s\t%s\t%.0f\t%.3f\n' "$1" "$2" "$tps" "$(echo "($t1 - $t0) * 1000 / $(getconf CLK_TCK) / $n" | bc -l)" >> "$logs/runs.tsv"
+}
+log "warm-up: ${DURATION}s per side"
+for side in "${sides[@]}"; do run_side "$side" 0; done
+sed -i '/\t0\t/d' "$logs/runs.tsv"
+for round in $(seq "$ROUNDS"); do
+  log "round $round of $ROUNDS"
+  for side in "${sides[@]}"; do run_side "$side" "$round"; done
+done
+
+{
+  echo "# bench/floor-patch.sh results"
+  echo
+  echo "$(commit_line) $(nproc) cores; pgbench -c $CLIENTS -j 2, ${DURATION}s runs, $ROUNDS rounds A/B alternated after a warm-up; 64 instances."
+  echo
+  echo "| side | PATCHes/s | / baseline | PostgreSQL CPU per PATCH (ms) | / baseline | runs (PATCHes/s) |"
+  echo "| --- | ---: | ---: | ---: | ---: | --- |"
+  awk -F'\t' 'NR > 1 { n[$1]++; r[$1] += $3; c[$1] += $4; runs[$1] = runs[$1] (runs[$1] == "" ? "" : ", ") $3 }
+    END {
+      split("baseline api", order, " ")
+      for (i = 1; i <= 2; i++) { s = order[i]; rate = r[s] / n[s]; cpu = c[s] / n[s]
+        if (s == "baseline") { br = rate; bc = cpu }
+        printf "| %s | %.0f | %.2f | %.3f | %.2f | %s |\n", s, rate, rate / br, cpu, bc / cpu, runs[s] } }' "$logs/runs.tsv"
+} > "$report"
+cat "$report"
