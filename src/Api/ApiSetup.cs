@@ -116,6 +116,7 @@ public static class ApiSetup
                 "API keys are derived from it.")
             .ValidateOnStart();
         services.AddSingleton<ApiKeys>();
+        services.AddScoped<Sharedcloud.Es.Api.Accounts.AccountKeys>();
         services.AddSingleton<EventLog>();
         services.AddSingleton<InstanceReads>();
         services.AddSingleton<StreamWrites>();
