@@ -80,29 +80,7 @@ write_api() { # N: N creates in one transaction
 }
 write_api 1 > "$logs/api.sql"
 write_api 8 > "$logs/api-x8.sql"
-declare -A per_tx=([baseline]=1 [api]=1 [api-x8]=8)
-sides=(baseline api api-x8)
-printf 'side\tround\tcreates_per_s\tpg_ms_per_create\n' > "$logs/runs.tsv"
-run_side() { # side round
-  local out t0 t1 n tps
-  t0=$(pg_ticks)
-  out=$("$pg_bin/pgbench" -n -h 127.0.0.1 -p "$pg_port" -U postgres -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" \
-    -f "$logs/$1.sql" $db 2>&1) || { echo "$out" >&2; die "pgbench failed on $1"; }
-  t1=$(pg_ticks)
-  echo "$out" > "$logs/$1-$2.log"
-  n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
-  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
-  [ -n "$n" ] && [ "$n" -gt 0 ] || die "pgbench processed nothing on $1"
-  printf '%s\t%s\t%.0f\t%.3f\n' "$1" "$2" "$(echo "$tps * ${per_tx[$1]}" | bc -l)" \
-    "$(echo "($t1 - $t0) * 1000 / $(getconf CLK_TCK) / ($n * ${per_tx[$1]})" | bc -l)" >> "$logs/runs.tsv"
-}
-log "warm-up: ${DURATION}s per side"
-for side in "${sides[@]}"; do run_side "$side" 0; done
-sed -i '/\t0\t/d' "$logs/runs.tsv"
-for round in $(seq "$ROUNDS"); do
-  log "round $round of $ROUNDS"
-  for side in "${sides[@]}"; do run_side "$side" "$round"; done
-done
+pgbench_rounds baseline:1 api:1 api-x8:8
 
 {
   echo "# bench/floor.sh results"

@@ -365,3 +365,33 @@ cpu_table() { # SCENARIO... : CPU per request (ms) per side, from runs.tsv
       }' "$runs"
   done
 }
+
+# --- pgbench (bench/floor.sh, bench/floor-patch.sh) ------------------------------------------------
+# pgbench_side SIDE ROUND PER_TX: one run of $logs/SIDE.sql (CLIENTS clients, DURATION s); appends to $logs/runs.tsv
+# the units of work per second (PER_TX of them a transaction) and PostgreSQL's CPU ms per unit.
+pgbench_side() {
+  local out t0 t1 n tps
+  t0=$(pg_ticks)
+  out=$("$pg_bin/pgbench" -n -h 127.0.0.1 -p "$pg_port" -U postgres -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" \
+    -f "$logs/$1.sql" "$db" 2>&1) || { echo "$out" >&2; die "pgbench failed on $1"; }
+  t1=$(pg_ticks)
+  echo "$out" > "$logs/$1-$2.log"
+  n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
+  [ -n "$n" ] && [ "$n" -gt 0 ] || die "pgbench processed nothing on $1"
+  printf '%s\t%s\t%.0f\t%.3f\n' "$1" "$2" "$(echo "$tps * $3" | bc -l)" \
+    "$(echo "($t1 - $t0) * 1000 / $(getconf CLK_TCK) / ($n * $3)" | bc -l)" >> "$logs/runs.tsv"
+}
+
+# pgbench_rounds SIDE:PER_TX...: a warm-up run of each side (not kept), then ROUNDS rounds of them, A/B alternated.
+pgbench_rounds() {
+  local entry round
+  printf 'side\tround\tper_s\tpg_ms\n' > "$logs/runs.tsv"
+  log "warm-up: ${DURATION}s per side"
+  for entry in "$@"; do pgbench_side "${entry%%:*}" 0 "${entry##*:}"; done
+  sed -i '/\t0\t/d' "$logs/runs.tsv"
+  for round in $(seq "$ROUNDS"); do
+    log "round $round of $ROUNDS"
+    for entry in "$@"; do pgbench_side "${entry%%:*}" "$round" "${entry##*:}"; done
+  done
+}

@@ -1,8 +1,5 @@
 using Marten;
 using Mediator;
-using Microsoft.AspNetCore.Identity;
-using Sharedcloud.Es.Api.Auditing;
-using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Accounts;
 using Sharedcloud.Es.Domain.Common;

@@ -1,11 +1,8 @@
-using Marten;
 using Mediator;
 using Microsoft.AspNetCore.Identity;
 using Sharedcloud.Es.Api.Auditing;
-using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Accounts;
-using Sharedcloud.Es.Domain.Common;
 using Sharedcloud.Es.Projections.Accounts;
 using Sharedcloud.Es.Domain.Accounts.Registering;
 
