@@ -8,7 +8,8 @@
 #   status  print whether it runs; exit 0 when running, 3 when not
 #   url     print the Npgsql connection string
 #
-# Defaults: DIR=<repo>/.local/pg (env SHAREDCLOUD_PG_DIR), PORT=55432 (env SHAREDCLOUD_PG_PORT).
+# Defaults: DIR=<repo>/.local/pg (env SHAREDCLOUD_PG_DIR), PORT=55432 (env SHAREDCLOUD_PG_PORT). As root, when the
+# postgres user cannot reach the clone (one in root's home directory), DIR=/var/lib/sharedcloud/pg-<clone's hash>.
 # Once a cluster exists, its recorded port is used unless --port or SHAREDCLOUD_PG_PORT says otherwise.
 # Local connections use trust authentication: this is a dev cluster, listening on 127.0.0.1 only.
 set -euo pipefail
@@ -22,7 +23,7 @@ usage() { echo "usage: scripts/pg.sh start|stop|status|url [--dir DIR] [--port P
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
-dir=${SHAREDCLOUD_PG_DIR:-$repo/.local/pg}
+dir=${SHAREDCLOUD_PG_DIR:-}
 port=${SHAREDCLOUD_PG_PORT:-}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +33,18 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$cmd" in start|stop|status|url) ;; *) usage ;; esac
+
+# The default place: the clone's .local/pg. As root the cluster runs as the postgres user, which cannot reach a clone
+# in a folder closed to others (root's home directory, as in many containers): the cluster then lives in a folder of
+# its own under /var/lib/sharedcloud, one per clone (named after the clone's path), which every command finds again.
+if [ -z "$dir" ]; then
+  dir=$repo/.local/pg
+  if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 \
+      && ! (cd / && "$(command -v runuser || echo /usr/sbin/runuser)" -u postgres -- test -x "$repo"); then
+    dir=/var/lib/sharedcloud/pg-$(printf '%s' "$repo" | sha256sum | cut -c1-12)
+    [ "$cmd" != start ] || echo "pg.sh: the postgres user cannot reach $repo; the cluster lives in $dir (--dir chooses another)" >&2
+  fi
+fi
 
 [ "$cmd" != start ] || mkdir -p "$dir"
 [ ! -d "$dir" ] || dir=$(cd "$dir" && pwd)
@@ -65,7 +78,7 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
   id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' system user (Debian: apt-get install postgresql), or run as a normal user"
   runuser=$(command -v runuser || echo /usr/sbin/runuser)
-  as_owner() { "$runuser" -u postgres -- "$@"; }
+  as_owner() { (cd / && "$runuser" -u postgres -- "$@"); } # from /: the caller's folder may be closed to it
   if [ "$cmd" = start ]; then
     chown postgres: "$dir"
     [ ! -e "$log" ] || chown postgres: "$log"
