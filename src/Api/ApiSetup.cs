@@ -17,6 +17,9 @@ using Sharedcloud.Es.Api.Infrastructure.Idempotency;
 using Sharedcloud.Es.Api.Instances;
 using Sharedcloud.Es.Api.Instances.Machine;
 using Sharedcloud.Es.Api.Marketplace;
+using Sharedcloud.Es.Api.Functions;
+using Sharedcloud.Es.Api.Jobs;
+using Sharedcloud.Es.Api.Runs;
 using Wolverine;
 using Wolverine.ErrorHandling;
 using Wolverine.Marten;
@@ -104,6 +107,7 @@ public static class ApiSetup
         });
         services.AddValidatorsFromAssemblyContaining<RegisterInstanceValidator>(ServiceLifetime.Singleton);
 
+        services.AddOptions<BillingOptions>().Bind(builder.Configuration.GetSection(BillingOptions.Section));
         services.AddOptions<AuthOptions>()
             .Bind(builder.Configuration.GetSection(AuthOptions.Section))
             .PostConfigure(o =>
@@ -161,6 +165,7 @@ public static class ApiSetup
         app.UseAuthentication();
         app.UseAuthenticationFirst();
         app.UseThrottling();
+        app.UseJobReportLimits();
         app.UseIdempotencyKeys();
         app.UseRouting();
 
@@ -173,6 +178,9 @@ public static class ApiSetup
         app.MapAccounts();
         app.MapGpus();
         app.MapInstances();
+        app.MapFunctions();
+        app.MapRuns();
+        app.MapJobs();
         app.MapAudit();
         app.MapImages();
         app.MapOffers();

@@ -3,11 +3,15 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Sharedcloud.Es.Domain.Accounts;
+using Sharedcloud.Es.Domain.Functions;
 using Sharedcloud.Es.Domain.Instances;
+using Sharedcloud.Es.Domain.Jobs;
+using Sharedcloud.Es.Domain.Runs;
 using Sharedcloud.Es.Projections.Accounts;
 using Sharedcloud.Es.Projections.Analytics;
 using Sharedcloud.Es.Projections.Gpus;
 using Sharedcloud.Es.Projections.Images;
+using Sharedcloud.Es.Projections.Marketplace;
 using Sharedcloud.Es.Projections.States;
 using Weasel.Core;
 
@@ -38,12 +42,29 @@ public static class MartenConfiguration
         [typeof(AccountKeyRotated)] = "account_key_rotated",
         [typeof(AccountLoggedIn)] = "account_logged_in",
         [typeof(AccountDeleted)] = "account_deleted",
+        [typeof(AccountCredited)] = "account_credited",
+        [typeof(AccountCharged)] = "account_charged",
+        [typeof(AccountPaid)] = "account_paid",
+        [typeof(FunctionCreated)] = "function_created",
+        [typeof(FunctionRenamed)] = "function_renamed",
+        [typeof(FunctionImageChanged)] = "function_image_changed",
+        [typeof(FunctionCodeChanged)] = "function_code_changed",
+        [typeof(FunctionDeleted)] = "function_deleted",
+        [typeof(RunCreated)] = "run_created",
+        [typeof(RunDeleted)] = "run_deleted",
+        [typeof(JobCreated)] = "job_created",
+        [typeof(JobAssigned)] = "job_assigned",
+        [typeof(JobStarted)] = "job_started",
+        [typeof(JobFinished)] = "job_finished",
+        [typeof(JobReleased)] = "job_released",
+        [typeof(JobDeleted)] = "job_deleted",
     };
 
     public const string Schema = "sharedcloud";
 
     /// <summary>The projections that keep the domain's states (the names <c>projections rebuild -p</c> takes).</summary>
-    public const string InstanceProjection = "InstanceDetails", AccountProjection = "AccountDetails";
+    public const string InstanceProjection = "InstanceDetails", AccountProjection = "AccountDetails",
+        FunctionProjection = "Functions", RunProjection = "Runs", JobProjection = "Jobs";
 
     /// <summary>
     /// Events per page when an inline projection is rebuilt (<c>projections rebuild</c>, <c>events verify</c>,
@@ -113,6 +134,10 @@ public static class MartenConfiguration
         opts.Projections.Add(new StateProjection<Account, IAccountEvent>(AccountProjection), ProjectionLifecycle.Inline, ForRebuilds);
         opts.Schema.For<Instance>().DocumentAlias("instancedetails");
         opts.Schema.For<Account>().DocumentAlias("accountdetails");
+        opts.Projections.Add(new StateProjection<Function, IFunctionEvent>(FunctionProjection), ProjectionLifecycle.Inline, ForRebuilds);
+        opts.Projections.Add(new StateProjection<Run, IRunEvent>(RunProjection), ProjectionLifecycle.Inline, ForRebuilds);
+        opts.Projections.Add(new StateProjection<Job, IJobEvent>(JobProjection), ProjectionLifecycle.Inline, ForRebuilds);
+        MarketplaceSchema.Configure(opts);
         AnalyticsProjections.Configure(opts);
 
         // Real columns for what the list filters and sorts on, and one index on both: the list is an index scan

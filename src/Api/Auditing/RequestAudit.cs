@@ -14,6 +14,7 @@ public sealed class RequestAudit
     // Header names inside mt_events.headers. The acting account's username is Marten's user_name column.
     public const string ActorIdHeader = Projections.Analytics.EventMetadata.ActorIdHeader;
     public const string OwnerIdHeader = Projections.Analytics.EventMetadata.OwnerIdHeader;
+    public const string PartyIdHeader = Projections.Analytics.EventMetadata.PartyIdHeader;
     public const string MethodHeader = "method";
     public const string PathHeader = "path";
 

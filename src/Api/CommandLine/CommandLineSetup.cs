@@ -16,7 +16,7 @@ public static class CommandLineSetup
     // server is one clear line instead of a stack trace (or Marten's bare "Errors detected").
     private static readonly HashSet<string> DatabaseCommands = new(StringComparer.OrdinalIgnoreCase)
     {
-        "projections", "events", "bench", "db-apply", "db-assert", "db-patch", "marten", "storage",
+        "projections", "events", "bench", "credit", "db-apply", "db-assert", "db-patch", "marten", "storage",
         "event-query", "stream-query", "projection-run", "resources", "clear-handled",
     };
 

@@ -249,6 +249,9 @@ public static class ApiTags
     public const string Instances = "Instances";
     public const string Machine = "Machine";
     public const string Marketplace = "Marketplace";
+    public const string Functions = "Functions";
+    public const string Runs = "Runs";
+    public const string Jobs = "Jobs";
     public const string Audit = "Audit";
     public const string Analytics = "Analytics";
     public const string Health = "Health";

@@ -111,3 +111,58 @@ public sealed record FeedEvent(
     EventActor? Actor,
     string? CorrelationId,
     [property: Description("The event as stored, in snake_case, without the id of its stream.")] Dictionary<string, JsonElement> Data);
+
+[Description("A function: code that defines the handler its image's runtime calls.")]
+public sealed class FunctionForm
+{
+    [MaxLength(255)]
+    public required string Name { get; init; }
+
+    [Description("The image's uuid (`GET /api/v1/images/`): fixes the runtime and whether a GPU is needed.")]
+    public required Guid Image { get; init; }
+
+    [Description("Stored exactly as sent. Python: `def handler(event):`; node8: `function handler(event)`.")]
+    public required string Code { get; init; }
+}
+
+[Description("Any of a function's fields; omitted fields keep their values.")]
+public sealed class FunctionChangesForm
+{
+    [MaxLength(255)]
+    public string? Name { get; init; }
+
+    public Guid? Image { get; init; }
+
+    public string? Code { get; init; }
+}
+
+[Description("A run of one of the caller's functions.")]
+public sealed class RunForm
+{
+    public required Guid Function { get; init; }
+
+    [Description("A tuple of tuples in Python literal syntax, e.g. `((1,), (2,))`: one job per tuple, passed to the handler as its `event`.")]
+    public required string Parameters { get; init; }
+
+    [Description("The most paid per minute (at least 0.001, 3 decimals): a job goes only to instances whose consumer price is at most this.")]
+    public required decimal BidPrice { get; init; }
+
+    [Description("For GPU images (and only for them): the weakest acceptable GPU.")]
+    public Guid? BaseGpu { get; init; }
+}
+
+[Description("A machine's report on a job it holds.")]
+public sealed class JobReportForm
+{
+    [Description("2 IN_PROGRESS (started), 3 SUCCEEDED, 4 FAILED, 5 TIMEOUT.")]
+    public required int Status { get; init; }
+
+    [Description("The build's log (docker pull); kept with 3, 4 and 5.")]
+    public string? BuildLogs { get; init; }
+
+    [Description("The container's stdout: the result line is taken out of it into `result`.")]
+    public string? Output { get; init; }
+
+    [Description("The container's stderr.")]
+    public string? Error { get; init; }
+}

@@ -25,6 +25,13 @@ namespace Sharedcloud.Es.Api.Infrastructure;
 [JsonSerializable(typeof(ImageResponse))]
 [JsonSerializable(typeof(List<ImageResponse>))]
 [JsonSerializable(typeof(List<OfferResponse>))]
+[JsonSerializable(typeof(Functions.FunctionResponse))]
+[JsonSerializable(typeof(List<Functions.FunctionResponse>))]
+[JsonSerializable(typeof(Runs.RunResponse))]
+[JsonSerializable(typeof(List<Runs.RunResponse>))]
+[JsonSerializable(typeof(Jobs.JobResponse))]
+[JsonSerializable(typeof(List<Jobs.JobResponse>))]
+[JsonSerializable(typeof(List<Instances.Machine.MachineJob>))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(Dictionary<string, List<string>>))]
 public sealed partial class ApiJson : JsonSerializerContext

@@ -54,7 +54,7 @@ public static class DatabaseFaults
     /// <summary>Another writer won the race for the stream, or held its lock past the lock timeout.</summary>
     public static bool IsConflict(Exception exception) => Flatten(exception).Any(e =>
         e is ConcurrencyException or StreamLockedException
-        || e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable });
+        || e is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected });
 
     /// <summary>PostgreSQL answered with this SQLSTATE (a constraint, or an error raised by our own SQL).</summary>
     public static bool HasState(Exception exception, string sqlState) =>

@@ -27,6 +27,12 @@ public sealed class ErrorTable(ILogger<ErrorTable> logger, DatabasePools pools) 
             case BadRequestException e:
                 await WriteDetail(response, StatusCodes.Status400BadRequest, e.Message, ct);
                 break;
+            case Jobs.TextTooLargeException e:
+                await WriteDetail(response, StatusCodes.Status413PayloadTooLarge, e.Message, ct);
+                break;
+            case RefusedException e:
+                await WriteDetail(response, StatusCodes.Status400BadRequest, e.Message, ct);
+                break;
             case UnsupportedMediaTypeException e:
                 await WriteDetail(response, StatusCodes.Status415UnsupportedMediaType, e.Message, ct);
                 break;

@@ -120,15 +120,22 @@ public sealed partial class RequestBody
         };
     }
 
-    /// <summary>A CharField: strings, and numbers as their text; surrounding whitespace trimmed.</summary>
-    public Field<string> Text(string name, bool trim = true)
+    /// <summary>
+    /// A CharField: strings, and numbers as their text; surrounding whitespace trimmed unless <paramref name="trim"/> is
+    /// false. NUL characters are refused, or dropped where <paramref name="dropNul"/> (a machine's logs).
+    /// </summary>
+    public Field<string> Text(string name, bool trim = true, bool dropNul = false)
     {
         var (state, text, json) = Raw(name);
         if (state == FieldState.Missing) return Field<string>.Missing;
         if (state == FieldState.Null) return Field<string>.Null;
         text ??= json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null;
         if (text is null) return Field<string>.Invalid(Messages.InvalidString);
-        if (text.Contains('\0')) return Field<string>.Invalid(Messages.NullCharacters);
+        if (text.Contains('\0'))
+        {
+            if (!dropNul) return Field<string>.Invalid(Messages.NullCharacters);
+            text = text.Replace("\0", "");
+        }
         return Field<string>.Of(trim ? text.Trim() : text);
     }
 
@@ -175,6 +182,18 @@ public sealed partial class RequestBody
             "2" or "gpu" => Field<InstanceType>.Of(Domain.Instances.InstanceType.Gpu),
             _ => Field<InstanceType>.Invalid(Messages.InvalidChoice(input)),
         };
+    }
+
+    /// <summary>A job's status: its number (1 to 5), as a JSON integer or text.</summary>
+    public Field<Domain.Jobs.JobStatus> JobStatus(string name)
+    {
+        var (state, text, json) = Raw(name);
+        if (state == FieldState.Missing) return Field<Domain.Jobs.JobStatus>.Missing;
+        if (state == FieldState.Null) return Field<Domain.Jobs.JobStatus>.Null;
+        var input = (text ?? json.GetRawText()).Trim();
+        return int.TryParse(input, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 5
+            ? Field<Domain.Jobs.JobStatus>.Of((Domain.Jobs.JobStatus)n)
+            : Field<Domain.Jobs.JobStatus>.Invalid(Messages.InvalidChoice(input));
     }
 
     /// <summary>A reference by primary key, kept as sent so that an unknown one can be quoted back.</summary>

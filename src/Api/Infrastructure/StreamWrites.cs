@@ -70,6 +70,12 @@ public sealed class StreamWrites(ISessionFactory sessions)
         return stream;
     }
 
+    /// <summary>Appends a decision's events for other streams (a cascade's), whose locks the decision took.</summary>
+    public static void AppendElsewhere(IDocumentSession session, IEnumerable<Domain.Common.Elsewhere> events)
+    {
+        foreach (var e in events) session.Events.Append(e.StreamId, e.Event);
+    }
+
     /// <summary>
     /// Runs <paramref name="attempt"/> in a transaction of its own, whose lock waits are bounded, again on a conflict
     /// (a lock wait that timed out, a lost race), at most <see cref="MaxAttempts"/> times; then 409.

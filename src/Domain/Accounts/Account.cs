@@ -25,6 +25,18 @@ public sealed record AccountLoggedIn(Guid AccountId) : IAccountEvent;
 
 public sealed record AccountDeleted(Guid AccountId) : IAccountEvent;
 
+// Money. Balances move only by these, so a balance is the sum of its account's history; with the platform's fees
+// (on the jobs' events) every balance sums to the operators' credits.
+
+/// <summary>An operator credited the account (the command line's <c>credit</c>).</summary>
+public sealed record AccountCredited(Guid AccountId, decimal Amount) : IAccountEvent;
+
+/// <summary>The consumer paid for a finished job.</summary>
+public sealed record AccountCharged(Guid AccountId, Guid JobId, decimal Amount) : IAccountEvent;
+
+/// <summary>The provider was paid for a job its instance ran.</summary>
+public sealed record AccountPaid(Guid AccountId, Guid JobId, decimal Amount) : IAccountEvent;
+
 /// <summary>
 /// An account as its events made it: what decisions need and what its owner reads, in one document kept inline.
 /// Deleted accounts have none. A unique index on <see cref="Username"/> (see the Marten configuration) is what makes
@@ -53,6 +65,9 @@ public sealed record Account : IEvolving<Account>
             AccountUsernameChanged x => state with { Username = x.Username },
             AccountEmailChanged x => state with { Email = x.Email },
             AccountLoggedIn => state with { LastLogin = at },
+            AccountCredited x => state with { Balance = state.Balance + x.Amount },
+            AccountCharged x => state with { Balance = state.Balance - x.Amount },
+            AccountPaid x => state with { Balance = state.Balance + x.Amount },
             AccountDeleted => null,
             _ => state, // a password or key change shows nothing, but it is a version of the account
         };

@@ -36,3 +36,6 @@ public sealed class FieldErrorsException(FieldErrors errors) : Exception("The re
 
 /// <summary>The addressed object does not exist for the caller; maps to 404.</summary>
 public sealed class NotFoundException() : Exception("Not found.");
+
+/// <summary>A rule of the decision refused the request as a whole (not one field): 400 with a detail.</summary>
+public sealed class RefusedException(string detail) : Exception(detail);

@@ -35,6 +35,28 @@ public static class FieldRules
     public static IRuleBuilderOptions<T, Field<string>> MaxLength<T>(this IRuleBuilder<T, Field<string>> rule, int max) =>
         rule.Value(v => v.Length <= max, Messages.MaxLength(max));
 
+    public const int MoneyMaxDigits = 10;
+    public const int MoneyDecimalPlaces = 3;
+
+    /// <summary>
+    /// A price (DRF's DecimalField(max_digits=10, decimal_places=3)) of at least <paramref name="min"/>. The minimum is
+    /// judged first: production answers 0.0001 with the minimum's message, not the decimal places one.
+    /// </summary>
+    public static IRuleBuilderOptions<T, Field<decimal>> Money<T>(this IRuleBuilder<T, Field<decimal>> rule, decimal min,
+        string tooSmall) =>
+        rule.Value(p => p >= min, tooSmall)
+            .Value(p => DecimalPlaces(p) <= MoneyDecimalPlaces, Messages.MaxDecimalPlaces(MoneyDecimalPlaces))
+            .Value(p => WholeDigits(p) <= MoneyMaxDigits - MoneyDecimalPlaces,
+                $"Ensure that there are no more than {MoneyMaxDigits - MoneyDecimalPlaces} digits before the decimal point.");
+
+    private static int DecimalPlaces(decimal d) => (decimal.GetBits(d)[3] >> 16) & 0xFF;
+
+    private static int WholeDigits(decimal d)
+    {
+        var whole = decimal.Truncate(Math.Abs(d));
+        return whole == 0 ? 0 : whole.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+    }
+
     /// <summary>Checks that name every problem of the value (a list of messages, all reported), after it was sent; the field's last rule.</summary>
     public static IRuleBuilderOptions<T, Field<string>> Each<T>(this IRuleBuilder<T, Field<string>> rule,
         Func<string, IEnumerable<string>> problems) =>

@@ -77,6 +77,11 @@ public sealed record Instance : IEvolving<Instance>
     public DateTimeOffset? LastConnection { get; init; }
     /// <summary>Registry paths of the images installed on the machine, in the order they were added.</summary>
     public IReadOnlyList<string> DownloadedImages { get; init; } = [];
+    /// <summary>
+    /// The jobs it holds, IN_PROGRESS and assigned-but-unstarted. They are the jobs' events counted: the writes of those
+    /// events move them in place, in the stored document, under a share lock on the instance's stream (as polls move
+    /// <see cref="LastConnection"/>); the instance's own events only reset them when it lets go of its jobs.
+    /// </summary>
     public int NumRunningJobs { get; init; }
     public int NumAssignedJobs { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -95,10 +100,11 @@ public sealed record Instance : IEvolving<Instance>
             InstanceGpuChanged x => state with { GpuId = x.GpuId, GpuName = GpuNameOf(x.GpuId), UpdatedAt = at },
             InstanceParallelismChanged x => state with { MaxNumParallelJobs = x.MaxNumParallelJobs, UpdatedAt = at },
             InstanceStarted => state with { Status = InstanceStatus.Available, UpdatedAt = at },
-            InstanceStopped => state with { Status = InstanceStatus.NotAvailable, UpdatedAt = at },
+            // A stopped or silent instance lets go of its jobs (each released on its own stream, in the same transaction).
+            InstanceStopped => state with { Status = InstanceStatus.NotAvailable, UpdatedAt = at, NumAssignedJobs = 0, NumRunningJobs = 0 },
             // Presence is not an edit of the instance: updated_at stays.
             InstanceCameOnline x => state with { IsOnline = true, LastConnection = x.At },
-            InstanceWentOffline x => state with { IsOnline = false, LastConnection = x.LastContact },
+            InstanceWentOffline x => state with { IsOnline = false, LastConnection = x.LastContact, NumAssignedJobs = 0, NumRunningJobs = 0 },
             InstanceImageAdded x => state with { DownloadedImages = [.. state.DownloadedImages, x.RegistryPath], UpdatedAt = at },
             InstanceImageRemoved x => state with
             {

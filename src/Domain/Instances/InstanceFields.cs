@@ -26,8 +26,6 @@ public interface IInstanceFieldsCommand
 public abstract class InstanceFieldsValidator<T> : AbstractValidator<T> where T : IInstanceFieldsCommand
 {
     public const int NameMaxLength = 255;
-    public const int AskPriceMaxDigits = 10;
-    public const int AskPriceDecimalPlaces = 3;
 
     protected InstanceFieldsValidator()
     {
@@ -35,13 +33,8 @@ public abstract class InstanceFieldsValidator<T> : AbstractValidator<T> where T 
 
         RuleFor(x => x.Fields.Name).Sent(x => x.NameAndPriceRequired).MaxLength(NameMaxLength).OverridePropertyName("name");
 
-        // The minimum first: production answers 0.0001 with "cannot be smaller than $0.001" (the official client's
-        // tests expect it), not with the decimal places message.
         RuleFor(x => x.Fields.AskPrice).Sent(x => x.NameAndPriceRequired)
-            .Value(p => p >= InstanceRules.MinAskPrice, InstanceRules.AskPriceTooSmall)
-            .Value(p => DecimalPlaces(p) <= AskPriceDecimalPlaces, Messages.MaxDecimalPlaces(AskPriceDecimalPlaces))
-            .Value(p => WholeDigits(p) <= AskPriceMaxDigits - AskPriceDecimalPlaces,
-                $"Ensure that there are no more than {AskPriceMaxDigits - AskPriceDecimalPlaces} digits before the decimal point.")
+            .Money(InstanceRules.MinAskPrice, InstanceRules.AskPriceTooSmall)
             .OverridePropertyName("ask_price");
 
         RuleFor(x => x.Fields.Type).Sent(required: false).OverridePropertyName("type");
@@ -54,13 +47,5 @@ public abstract class InstanceFieldsValidator<T> : AbstractValidator<T> where T 
         RuleFor(x => x.Fields.MaxNumParallelJobs).Sent(required: false)
             .Value(n => n >= 1, Messages.MinValue(1))
             .OverridePropertyName("max_num_parallel_jobs");
-    }
-
-    private static int DecimalPlaces(decimal d) => (decimal.GetBits(d)[3] >> 16) & 0xFF;
-
-    private static int WholeDigits(decimal d)
-    {
-        var whole = decimal.Truncate(Math.Abs(d));
-        return whole == 0 ? 0 : whole.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
     }
 }

@@ -12,6 +12,8 @@ public static class EventMetadata
 {
     public const string ActorIdHeader = "actor_id";
     public const string OwnerIdHeader = "owner_id";
+    /// <summary>The other account an event concerns (a job's consumer, for what the provider's side appends).</summary>
+    public const string PartyIdHeader = "party_id";
 
     public static string? ActorId(IEvent e) => Text(e.GetHeader(ActorIdHeader));
 

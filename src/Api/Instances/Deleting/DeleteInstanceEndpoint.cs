@@ -3,6 +3,7 @@ using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Instances;
+using Sharedcloud.Es.Domain.Jobs.Dispatching;
 using Sharedcloud.Es.Domain.Instances.Deleting;
 
 namespace Sharedcloud.Es.Api.Instances.Deleting;
@@ -11,7 +12,12 @@ public sealed class DeleteInstanceHandler(StreamWrites writes) : ICommandHandler
 {
     public async ValueTask<Unit> Handle(DeleteInstance command, CancellationToken ct)
     {
-        await writes.DecideAsync<Instance>(command.InstanceId, state => DeleteInstance.Decide(command, state), ct);
+        await writes.DecideAsync<Instance>(command.InstanceId, async (state, session) =>
+        {
+            var events = DeleteInstance.Decide(command, state);
+            await Jobs.JobLocks.ReleaseHeldAsync(session, command.InstanceId, JobRelease.Deleted, ct);
+            return events;
+        }, ct);
         return Unit.Value;
     }
 }

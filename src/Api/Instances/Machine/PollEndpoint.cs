@@ -1,39 +1,47 @@
+using System.Globalization;
 using Mediator;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Billing;
 using Sharedcloud.Es.Domain.Instances;
 using Sharedcloud.Es.Domain.Instances.Presence;
 using Sharedcloud.Es.Projections;
+using Sharedcloud.Es.Projections.Marketplace;
 using Wolverine;
 using Wolverine.Marten;
 
 namespace Sharedcloud.Es.Api.Instances.Machine;
 
-/// <summary>A poll of the provider's machine (GET get-jobs) at <paramref name="At"/>.</summary>
-public sealed record RecordContact(Guid InstanceId, Guid AccountId, DateTimeOffset At) : ICommand;
+/// <summary>
+/// A poll of the provider's machine (GET get-jobs) at <paramref name="At"/>: records the contact and says whether the
+/// machine may have jobs to take, or to take again (false: certainly none).
+/// </summary>
+public sealed record RecordContact(Guid InstanceId, Guid AccountId, DateTimeOffset At) : ICommand<bool>;
 
 public sealed class RecordContactHandler(
     StreamWrites writes, NpgsqlDataSource dataSource, IMartenOutbox outbox, IOptions<PresenceOptions> presence)
-    : ICommandHandler<RecordContact>
+    : ICommandHandler<RecordContact, bool>
 {
     /// <summary>
     /// Polls arrive every few seconds from every running machine, so the usual one is a single statement that
-    /// refreshes last_connection in place: no event, no stream version. It takes a share lock on the stream row, so it
-    /// waits for (and never races) a writer of the instance, whose inline document would otherwise write back an older
-    /// last_connection. Only a poll that finds the machine offline takes the write path: it appends
-    /// instance_came_online and schedules the first silence check in the same transaction (Wolverine's outbox).
+    /// refreshes last_connection in place (no event, no stream version) and looks, through the queue's index, whether
+    /// anything waits for the machine. It takes a share lock on the stream row, so it waits for (and never races) a
+    /// writer of the instance, whose inline document would otherwise write back an older last_connection. Only a poll
+    /// that finds the machine offline takes the write path: it appends instance_came_online and schedules the first
+    /// silence check in the same transaction (Wolverine's outbox).
     /// </summary>
-    public async ValueTask<Unit> Handle(RecordContact command, CancellationToken ct)
+    public async ValueTask<bool> Handle(RecordContact command, CancellationToken ct)
     {
         await using (var refresh = dataSource.CreateCommand(RefreshSql))
         {
             refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.InstanceId });
             refresh.Parameters.Add(new NpgsqlParameter<string> { TypedValue = command.At.ToString("O") });
             refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.AccountId });
-            if (await refresh.ExecuteScalarAsync(ct) is true) return Unit.Value;
+            await using var reader = await refresh.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct) && reader.GetBoolean(0)) return reader.GetBoolean(1);
         }
 
         await writes.DecideAsync<Instance>(command.InstanceId, async (current, session) =>
@@ -49,15 +57,28 @@ public sealed class RecordContactHandler(
             }
             return events;
         }, ct);
-        return Unit.Value;
+        return true;
     }
 
     private const string Schema = MartenConfiguration.Schema;
 
-    private const string RefreshSql =
+    private static readonly string ConsumerPriceFactor = Prices.ConsumerPrice(1).ToString(CultureInfo.InvariantCulture);
+
+    // Work for the machine: jobs it holds and has not started (answered again), or free capacity and a queued job it
+    // matches (Dispatch.Matches, as one index range on the queue).
+    private static readonly string RefreshSql =
         $"with s as (select id from {Schema}.mt_streams where id = $1 for share) " +
         $"update {Schema}.mt_doc_instancedetails d set data = jsonb_set(d.data, '{{last_connection}}', to_jsonb($2::text)) " +
-        "from s where d.id = s.id and d.account__id = $3 returning (d.data ->> 'is_online')::boolean";
+        "from s where d.id = s.id and d.account__id = $3 returning (d.data ->> 'is_online')::boolean, " +
+        "coalesce((d.data ->> 'num_assigned_jobs')::int, 0) > 0 " +
+        $"or ((d.data ->> 'status')::int = {(int)InstanceStatus.Available} " +
+        "and coalesce((d.data ->> 'num_assigned_jobs')::int, 0) + coalesce((d.data ->> 'num_running_jobs')::int, 0) " +
+        "< (d.data ->> 'max_num_parallel_jobs')::int " +
+        $"and exists (select 1 from {MarketplaceSchema.JobTable} j where j.status = 1 and j.instance_id is null " +
+        "and j.registry_path in (select jsonb_array_elements_text(d.data -> 'downloaded_images')) " +
+        $"and j.bid_price >= (d.data ->> 'ask_price')::numeric * {ConsumerPriceFactor} " +
+        $"and j.base_gpu_cuda_cores <= coalesce((select (g.data ->> 'cuda_cores')::int from {Schema}.mt_doc_gpudocument g " +
+        "where g.id = (d.data ->> 'gpu_id')::uuid), 0)))";
 
     private const string RefreshOnlySql =
         $"update {Schema}.mt_doc_instancedetails set data = jsonb_set(data, '{{last_connection}}', to_jsonb(?::text)) where id = ?";
@@ -67,14 +88,19 @@ public sealed class RecordContactHandler(
 public static class PollEndpoint
 {
     public static void MapPoll(this RouteGroupBuilder instance) =>
-        // The job marketplace is not part of this service yet: no instance is ever assigned a job.
         instance.MapGet("get-jobs", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
-            await mediator.Send(new RecordContact(id, http.AccountId(), clock.GetUtcNow()), ct);
-            return Results.Text("[]", "application/json");
-        }).Documented("getJobs", ApiTags.Machine, "The machine's poll", d => d
+            var account = http.AccountId();
+            if (!await mediator.Send(new RecordContact(id, account, clock.GetUtcNow()), ct)) return Results.Text("[]", "application/json");
+            var jobs = await mediator.Send(new DispatchJobs(id, account), ct);
+            return ApiResults.Ok(jobs.ToList(), ApiJson.Api.ListMachineJob);
+        }).Documented("getJobs", ApiTags.Machine, "The machine's poll: its jobs", d => d
             .Describe("The provider's machine calls this every 5 seconds: it records the contact (`last_connection`; the first " +
-                      "poll after a silence brings the instance online) and returns the machine's jobs.")
-            .Returns<List<object>>(description: "The jobs assigned to the machine: always `[]` (the job marketplace is not part of this service).")
+                      "poll after a silence brings the instance online) and hands the instance the queued jobs it matches " +
+                      "(AVAILABLE, the job's image installed, a bid of at least the consumer price, the GPU at least the run's " +
+                      "base GPU), oldest first, up to its free capacity, together with the jobs it was handed before and has " +
+                      "not started.")
+            .Returns<List<MachineJob>>(description: "The jobs to run: each one's container image, whether it needs a GPU, " +
+                                                    "and `wrapped_code`, the program to run as the container's `CODE`.")
             .Errors(StatusCodes.Status404NotFound));
 }

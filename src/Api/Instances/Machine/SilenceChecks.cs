@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Domain.Instances;
+using Sharedcloud.Es.Domain.Jobs.Dispatching;
 using Sharedcloud.Es.Domain.Instances.Presence;
 using Sharedcloud.Es.Api.Infrastructure;
 using Wolverine;
@@ -42,6 +43,8 @@ public static class CheckSilenceHandler
             if (state?.LastConnection is not { } lastContact) return [];
             var (events, next) = Presence.CheckSilence(state, lastContact, clock.GetUtcNow(), options.Value.Windows);
             if (events.Count > 0) RequestAudit.StampSystem(session, state.AccountId);
+            if (events.Any(e => e is InstanceWentOffline))
+                await Jobs.JobLocks.ReleaseHeldAsync(session, state.Id, JobRelease.Offline, ct);
             if (next is { } at) await bus.ScheduleAsync(new CheckSilence(message.InstanceId), at);
             return events;
         }, ct);

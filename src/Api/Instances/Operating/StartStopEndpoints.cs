@@ -3,6 +3,7 @@ using Sharedcloud.Es.Api.Auth;
 using Sharedcloud.Es.Api.Documentation;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Domain.Instances;
+using Sharedcloud.Es.Domain.Jobs.Dispatching;
 using Sharedcloud.Es.Domain.Instances.Operating;
 
 namespace Sharedcloud.Es.Api.Instances.Operating;
@@ -15,7 +16,12 @@ public sealed class StartStopHandlers(StreamWrites writes) :
         await writes.DecideAsync<Instance>(command.InstanceId, state => StartInstance.Decide(command, state), ct);
 
     public async ValueTask<Instance?> Handle(StopInstance command, CancellationToken ct) =>
-        await writes.DecideAsync<Instance>(command.InstanceId, state => StopInstance.Decide(command, state), ct);
+        await writes.DecideAsync<Instance>(command.InstanceId, async (state, session) =>
+        {
+            var events = StopInstance.Decide(command, state);
+            if (events.Count > 0) await Jobs.JobLocks.ReleaseHeldAsync(session, command.InstanceId, JobRelease.Stopped, ct);
+            return events;
+        }, ct);
 }
 
 /// <summary>The provider (or its machine) puts the instance on the market, or takes it off.</summary>

@@ -1,0 +1,157 @@
+using System.Text;
+using Marten;
+using Mediator;
+using Sharedcloud.Es.Api.Auditing;
+using Sharedcloud.Es.Api.Auth;
+using Sharedcloud.Es.Api.Documentation;
+using Sharedcloud.Es.Api.Infrastructure;
+using Sharedcloud.Es.Domain.Accounts;
+using Sharedcloud.Es.Domain.Common;
+using Sharedcloud.Es.Domain.Jobs;
+using Sharedcloud.Es.Domain.Jobs.Reporting;
+
+namespace Sharedcloud.Es.Api.Jobs;
+
+public sealed record JobResponse(
+    Guid Uuid, Guid Run, string FunctionName, int IncrementalId, string Arguments, JobStatus Status, Guid? Instance,
+    DateTimeOffset? AssignedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, long? Duration, decimal Cost,
+    string BuildLogs, string Stdout, string Stderr, string Result, DateTimeOffset CreatedAt, DateTimeOffset CurrentServerTime)
+{
+    public static JobResponse From(Job j, DateTimeOffset now) =>
+        new(j.Id, j.RunId, j.FunctionName, j.IncrementalId, j.Arguments, j.Status, j.InstanceId, j.AssignedAt, j.StartedAt,
+            j.FinishedAt, j.Duration, j.Cost, j.BuildLogs, j.Stdout, j.Stderr, j.Result, j.CreatedAt, now);
+}
+
+public sealed record ListJobs(Guid AccountId) : IQuery<IReadOnlyList<Job>>;
+
+public sealed record GetJob(Guid AccountId, Guid JobId) : IQuery<Job>;
+
+public sealed class JobReadHandlers(IQuerySession session) : IQueryHandler<ListJobs, IReadOnlyList<Job>>, IQueryHandler<GetJob, Job>
+{
+    // Newest first: a later run's jobs before an earlier run's (the queue position, not the displayed second), and
+    // within a run the later tuple first.
+    public async ValueTask<IReadOnlyList<Job>> Handle(ListJobs query, CancellationToken ct) =>
+        await session.Query<Job>().Where(j => j.AccountId == query.AccountId)
+            .OrderByDescending(j => j.Queue).ThenByDescending(j => j.IncrementalId).ToListAsync(ct);
+
+    public async ValueTask<Job> Handle(GetJob query, CancellationToken ct) =>
+        await session.LoadAsync<Job>(query.JobId, ct) is { } job && job.AccountId == query.AccountId ? job : throw new NotFoundException();
+}
+
+/// <summary>
+/// A machine's report: in one transaction, the job's lock and state, the decision, its events, the instance's counters
+/// and, for a billed outcome, the two accounts' payments (their streams locked in id order, so two reports that pay
+/// the same accounts queue instead of deadlocking).
+/// </summary>
+public sealed class ReportJobHandler(StreamWrites writes) : ICommandHandler<ReportJob, Job>
+{
+    public async ValueTask<Job> Handle(ReportJob command, CancellationToken ct) =>
+        await writes.InTransactionAsync(async session =>
+        {
+            var stream = await session.Events.FetchForExclusiveWriting<Job>(command.JobId, ct);
+            var state = stream.Aggregate;
+            var (events, money) = ReportJob.Decide(command, state);
+            if (events.Count == 0) return state!;
+
+            var instanceId = state!.InstanceId!.Value;
+            stream.AppendMany(events);
+            JobParties.Involve(stream.Events, state.AccountId);
+            foreach (var e in events)
+                if (e is JobStarted) JobLocks.MoveCounters(session, instanceId, assigned: -1, running: 1);
+                else if (e is JobFinished) JobLocks.MoveCounters(session, instanceId, assigned: 0, running: -1);
+
+            foreach (var account in money.GroupBy(m => m.StreamId).OrderBy(g => g.Key))
+            {
+                var payee = await session.Events.FetchForExclusiveWriting<Account>(account.Key, ct);
+                if (payee.Aggregate is null) continue; // a deleted account is paid nothing
+                payee.AppendMany(account.Select(m => m.Event).ToArray());
+                if (account.Key == state.AccountId) JobParties.Involve(payee.Events, state.AccountId);
+            }
+            await session.SaveChangesAsync(ct);
+            return stream.Events.Aggregate(state, (s, e) => Job.Evolve(s, e.Data, e.Timestamp)!);
+        }, ct);
+}
+
+/// <summary>
+/// A job's events are the consumer's as much as the provider's: those the provider's side appends (assignment,
+/// reports, releases, the consumer's charge) carry the consumer as a party, and the audit feed shows an account the
+/// events it owns and those it is a party to.
+/// </summary>
+public static class JobParties
+{
+    public static void Involve(IEnumerable<JasperFx.Events.IEvent> events, Guid consumer)
+    {
+        foreach (var e in events) e.SetHeader(RequestAudit.PartyIdHeader, consumer.ToString());
+    }
+}
+
+/// <summary>A report's text past <see cref="ReportJob.MaxTextBytes"/>: 413.</summary>
+public sealed class TextTooLargeException(string field)
+    : Exception($"The field {field} is larger than {ReportJob.MaxTextBytes / (1024 * 1024)} MiB.");
+
+public static class JobEndpoints
+{
+    /// <summary>
+    /// A report (PATCH of a job) may carry more than the API's usual body limit: before anything reads the body, its
+    /// limit is raised to <see cref="MaxReportBodyBytes"/>, and each field is then held to 1 MiB.
+    /// </summary>
+    public static IApplicationBuilder UseJobReportLimits(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsPatch(context.Request.Method)
+                && context.Request.Path.StartsWithSegments("/api/v1/jobs", StringComparison.OrdinalIgnoreCase)
+                && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = MaxReportBodyBytes;
+            return next(context);
+        });
+
+    /// <summary>A report's body may hold three fields of 1 MiB each, form-encoded (up to three bytes a byte).</summary>
+    public const long MaxReportBodyBytes = 10L * 1024 * 1024;
+
+    public static void MapJobs(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/api/v1/jobs");
+        var job = jobs.MapGroup("{id:guid}");
+
+        jobs.MapGet("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var now = clock.GetUtcNow();
+            var list = await mediator.Send(new ListJobs(http.AccountId()), ct);
+            return ApiResults.Ok(list.Select(j => JobResponse.From(j, now)).ToList(), ApiJson.Api.ListJobResponse);
+        }).Documented("listJobs", ApiTags.Jobs, "The jobs of the caller's runs, newest first", d => d
+            .Describe("A later run's jobs before an earlier run's; within a run, the later tuple first.")
+            .Returns<List<JobResponse>>());
+
+        job.MapGet("", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+            Respond(await mediator.Send(new GetJob(http.AccountId(), id), ct), http, clock))
+            .Documented("getJob", ApiTags.Jobs, "One job of the caller's runs", d => d
+                .Returns<JobResponse>().ETag().Errors(StatusCodes.Status404NotFound));
+
+        job.MapPatch("", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync(http.Request, ct);
+            var fields = new ReportFields(body.JobStatus("status"), Text(body, "build_logs"), Text(body, "output"), Text(body, "error"));
+            var reported = await mediator.Send(new ReportJob(id, http.AccountId(), fields, clock.GetUtcNow()), ct);
+            return Respond(reported, http, clock);
+        }).Documented("reportJob", ApiTags.Machine, "The machine reports on a job it holds", d => d
+            .Describe("`status=2` when it starts; then `status=3` (exit code 0) or `4` with `build_logs`, `output` (the " +
+                      "container's stdout) and `error` (its stderr); or `status=5` on its own timeout. Only the owner of the " +
+                      "instance the job is assigned to may report (anyone else: 404). Each text field holds at most 1 MiB (413); " +
+                      "NUL characters are dropped.")
+            .Body<JobReportForm>().Returns<JobResponse>().Errors(StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge));
+    }
+
+    /// <summary>A report's text: kept as sent (not trimmed), NUL characters dropped, at most 1 MiB of UTF-8.</summary>
+    private static Field<string> Text(RequestBody body, string name)
+    {
+        var field = body.Text(name, trim: false, dropNul: true);
+        if (field.IsPresent && Encoding.UTF8.GetByteCount(field.Value) > ReportJob.MaxTextBytes) throw new TextTooLargeException(name);
+        return field;
+    }
+
+    private static IResult Respond(Job job, HttpContext http, TimeProvider clock)
+    {
+        http.Response.SetETag(job.Version);
+        return Results.Json(JobResponse.From(job, clock.GetUtcNow()), ApiJson.Api.JobResponse);
+    }
+}

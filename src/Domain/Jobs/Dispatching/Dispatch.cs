@@ -1,0 +1,51 @@
+using Sharedcloud.Es.Domain.Billing;
+using Sharedcloud.Es.Domain.Common;
+using Sharedcloud.Es.Domain.Gpus;
+using Sharedcloud.Es.Domain.Instances;
+
+namespace Sharedcloud.Es.Domain.Jobs.Dispatching;
+
+/// <summary>
+/// Which queued jobs a machine's poll hands to its instance: the spec's matching rules, oldest first (run creation, then
+/// position in the run), up to the instance's free capacity. The store finds the candidates with an index; this is the
+/// decision, judged again on the candidates it found.
+/// </summary>
+public static class Dispatch
+{
+    /// <summary>The CUDA cores of the instance's GPU (0 for a CPU instance).</summary>
+    public static int CudaCoresOf(Instance instance) => instance.GpuId is { } gpu ? GpuCatalog.Find(gpu)?.CudaCores ?? 0 : 0;
+
+    /// <summary>Could <paramref name="instance"/> take <paramref name="job"/>?</summary>
+    public static bool Matches(Instance instance, Job job) =>
+        instance.Status == InstanceStatus.Available
+        && job.IsQueued
+        && instance.DownloadedImages.Contains(job.RegistryPath)
+        && job.BidPrice >= Prices.ConsumerPrice(instance.AskPrice)
+        && (!job.RequiresGpu || CudaCoresOf(instance) >= Math.Max(job.BaseGpuCudaCores, 1));
+
+    /// <summary>How many more jobs the instance can hold, given the <paramref name="held"/> ones (assigned or IN_PROGRESS).</summary>
+    public static int FreeCapacity(Instance instance, int held) => Math.Max(0, instance.MaxNumParallelJobs - held);
+
+    /// <summary>The assignments of a poll: the matching candidates, oldest first, up to the free capacity.</summary>
+    public static IReadOnlyList<JobAssigned> Assign(Instance instance, int held, IEnumerable<Job> candidates) =>
+        candidates.Where(job => Matches(instance, job))
+            .OrderBy(job => job.Queue).ThenBy(job => job.IncrementalId)
+            .Take(FreeCapacity(instance, held))
+            .Select(job => new JobAssigned(job.Id, instance.Id, instance.AccountId, instance.AskPrice))
+            .ToList();
+
+    /// <summary>
+    /// An instance lets go of its unfinished jobs (stopped, deleted, silent): each goes back to the queue, recorded with
+    /// <paramref name="reason"/>, nobody billed.
+    /// </summary>
+    public static IEnumerable<Elsewhere> Release(IEnumerable<Job> held, Guid instanceId, string reason) =>
+        held.Where(j => j.InstanceId == instanceId && j.IsHeld)
+            .Select(j => new Elsewhere(j.Id, new JobReleased(j.Id, instanceId, reason)));
+}
+
+/// <summary>Why an instance let go of a job (<see cref="JobReleased.Reason"/>).</summary>
+public static class JobRelease
+{
+    public const string Stopped = "instance_stopped", Deleted = "instance_deleted", Offline = "instance_offline",
+        AccountDeleted = "account_deleted";
+}

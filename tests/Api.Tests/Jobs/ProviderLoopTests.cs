@@ -1,0 +1,58 @@
+using Sharedcloud.Es.Api.Tests.Infrastructure;
+using static Sharedcloud.Es.Api.Tests.Jobs.MarketplaceKit;
+
+namespace Sharedcloud.Es.Api.Tests.Jobs;
+
+/// <summary>A consumer and a provider who never met: the provider's whole loop over HTTP, the code run for real.</summary>
+public sealed class ProviderLoopTests(MarketplaceApiFactory api) : IClassFixture<MarketplaceApiFactory>
+{
+    [Fact]
+    public async Task A_run_is_dispatched_executed_reported_and_billed()
+    {
+        var consumer = await api.NewBetaAccountAsync();
+        var provider = await api.NewAccountAsync();
+        var function = await consumer.CreateFunctionAsync();
+        var run = await consumer.CreateRunAsync(function);
+        Assert.Equal(3, run["num_jobs"]!.GetValue<int>());
+        Assert.Equal(["CREATED", "CREATED", "CREATED"], (await consumer.JobsAsync()).Select(j => Status(j!["status"]!.GetValue<int>())));
+
+        var machine = await provider.StartMachineAsync(ask: "1.5", parallel: 3);
+        var payloads = await provider.PollAsync(machine);
+        Assert.Equal(3, payloads.Count);
+        Assert.All(payloads, p =>
+        {
+            Assert.Equal(Python36Path, p!["image_registry_path"]!.GetValue<string>());
+            Assert.False(p["requires_gpu"]!.GetValue<bool>());
+        });
+        var instance = (await provider.GetAsync($"/api/v1/instances/{machine}/")).Object;
+        Assert.Equal(3, instance["num_assigned_jobs"]!.GetValue<int>());
+        Assert.Equal(payloads.Select(p => p!["job_uuid"]!.GetValue<string>()).Order(),
+            (await provider.PollAsync(machine)).Select(p => p!["job_uuid"]!.GetValue<string>()).Order()); // unstarted: answered again
+
+        foreach (var payload in payloads) await provider.RunJobAsync(payload!, "python36");
+
+        var jobs = await consumer.JobsAsync();
+        Assert.Equal([2, 1, 0], jobs.Select(j => j!["incremental_id"]!.GetValue<int>()));
+        Assert.All(jobs, j =>
+        {
+            Assert.Equal(3, j!["status"]!.GetValue<int>());
+            Assert.Equal("42", j["result"]!.GetValue<string>());
+            Assert.Equal("Pulling from sharedcloud", j["build_logs"]!.GetValue<string>());
+            Assert.Equal(machine, j["instance"]!.GetValue<string>());
+            Assert.True(j["duration"]!.GetValue<long>() >= 1);
+            Assert.True(j["cost"]!.GetValue<decimal>() > 0);
+        });
+        Assert.Equal(["Hello World 3\n", "Hello World 2\n", "Hello World 1\n"], jobs.Select(j => j!["stdout"]!.GetValue<string>()));
+
+        var cost = jobs.Sum(j => j!["cost"]!.GetValue<decimal>());
+        Assert.Equal(-cost, await consumer.BalanceAsync());
+        var earned = await provider.BalanceAsync();
+        Assert.True(earned > 0 && earned < cost);
+        instance = (await provider.GetAsync($"/api/v1/instances/{machine}/")).Object;
+        Assert.Equal(0, instance["num_assigned_jobs"]!.GetValue<int>());
+        Assert.Equal(0, instance["num_running_jobs"]!.GetValue<int>());
+        Assert.Empty(await provider.PollAsync(machine));
+    }
+
+    private static string Status(int status) => status switch { 1 => "CREATED", 2 => "IN_PROGRESS", 3 => "SUCCEEDED", 4 => "FAILED", _ => "TIMEOUT" };
+}
