@@ -165,7 +165,7 @@ public static class ApiSetup
         app.UseAuthentication();
         app.UseAuthenticationFirst();
         app.UseThrottling();
-        app.UseJobReportLimits();
+        app.UseMarketplaceBodies();
         app.UseIdempotencyKeys();
         app.UseRouting();
 

@@ -96,6 +96,9 @@ public static class MartenConfiguration
     /// <summary>The audit feed's index on mt_events (created by the API at start-up, kept by Marten's migrations).</summary>
     public const string OwnerIndexName = "mt_events_owner_seq";
 
+    /// <summary>The audit feed's index of the events an account is a party to (created with <see cref="OwnerIndexName"/>).</summary>
+    public const string PartyIndexName = "mt_events_party_seq";
+
     /// <summary>The audit feed's index for filters on event types (created with <see cref="OwnerIndexName"/>).</summary>
     public const string OwnerTypeIndexName = "mt_events_owner_type_seq";
 
@@ -124,6 +127,7 @@ public static class MartenConfiguration
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.IgnoreIndex(OwnerIndexName);
         opts.Events.IgnoreIndex(OwnerTypeIndexName);
+        opts.Events.IgnoreIndex(PartyIndexName);
         foreach (var (type, name) in EventNames) opts.Events.MapEventType(type, name);
 
         // The domain's states, kept inline: what reads serve and writes decide on. Their tables keep the names of

@@ -89,7 +89,7 @@ public sealed class AnalyticsHandlers(ProjectionProgressReader progress, MarketS
     public async ValueTask<Projected<List<PriceHistoryEntry>>> Handle(GetPriceHistory query, CancellationToken ct)
     {
         // The owner of a deleted instance still sees its history, as with GET /instances/<uuid>/events/.
-        if (await log.InstanceOwnerAsync(query.InstanceId, ct) != query.AccountId) throw new NotFoundException();
+        if (await log.StreamOwnerAsync(query.InstanceId, "instance_registered", ct) != query.AccountId) throw new NotFoundException();
         var position = await progress.ReadAsync(PriceHistoryProjection.ProjectionName, ct);
         var changes = await session.Query<PriceChange>()
             .Where(x => x.InstanceId == query.InstanceId).OrderBy(x => x.StreamVersion).ToListAsync(ct);

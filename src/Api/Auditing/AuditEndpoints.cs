@@ -9,20 +9,23 @@ using Sharedcloud.Es.Projections;
 
 namespace Sharedcloud.Es.Api.Auditing;
 
-/// <summary>One instance's events, oldest first, for its owner (also after it was deleted).</summary>
-public sealed record GetInstanceHistory(Guid AccountId, Guid InstanceId, long SinceVersion, int Limit) : IQuery<EventPage>;
+/// <summary>
+/// One object's events (an instance's, a function's, a run's, a job's), oldest first, for its owner (also after it was
+/// deleted). <paramref name="Creation"/> is the stored name of the event that starts such a stream.
+/// </summary>
+public sealed record GetStreamHistory(Guid AccountId, Guid StreamId, string Creation, long SinceVersion, int Limit) : IQuery<EventPage>;
 
 /// <summary>The caller's events across their account and all their instances, newest first.</summary>
 public sealed record GetAuditFeed(EventLog.FeedFilter Filter) : IQuery<EventPage>;
 
 public sealed class AuditHandlers(EventLog log) :
-    IQueryHandler<GetInstanceHistory, EventPage>,
+    IQueryHandler<GetStreamHistory, EventPage>,
     IQueryHandler<GetAuditFeed, EventPage>
 {
-    public async ValueTask<EventPage> Handle(GetInstanceHistory query, CancellationToken ct)
+    public async ValueTask<EventPage> Handle(GetStreamHistory query, CancellationToken ct)
     {
-        if (await log.InstanceOwnerAsync(query.InstanceId, ct) != query.AccountId) throw new NotFoundException();
-        return await log.StreamAsync(query.InstanceId, query.SinceVersion, query.Limit, ct);
+        if (await log.StreamOwnerAsync(query.StreamId, query.Creation, ct) != query.AccountId) throw new NotFoundException();
+        return await log.StreamAsync(query.StreamId, query.SinceVersion, query.Limit, ct);
     }
 
     public async ValueTask<EventPage> Handle(GetAuditFeed query, CancellationToken ct) =>
@@ -38,23 +41,10 @@ public static class AuditEndpoints
 
     public static void MapAudit(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/instances/{id:guid}/events", async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
-        {
-            var query = new QueryParameters(http.Request.Query);
-            var since = query.Integer("since_version", 0, long.MaxValue) ?? 0;
-            var limit = Limit(query);
-            query.ThrowIfInvalid();
-
-            var page = await mediator.Send(new GetInstanceHistory(http.AccountId(), id, since, limit), ct);
-            if (page.HasMore)
-                NextLink(http, $"/api/v1/instances/{id}/events/", "since_version", page.Events[^1].Version);
-            return Events(page, withStream: false);
-        }).Documented("listInstanceEvents", ApiTags.Audit, "An instance's history, oldest first", d => d
-            .Describe("Also once the instance is deleted, for its owner; anyone else gets 404.")
-            .Parameters(
-                QueryParameter.Integer("since_version", "Only the events after this version.", 0),
-                QueryParameter.Integer("limit", $"At most this many events ({DefaultLimit} by default).", 1, MaxLimit))
-            .Returns<List<InstanceEvent>>().Paged().Errors(StatusCodes.Status404NotFound));
+        MapHistory(app, "instances", "instance_registered", "listInstanceEvents", "An instance's history, oldest first");
+        MapHistory(app, "functions", "function_created", "listFunctionEvents", "A function's history, oldest first");
+        MapHistory(app, "runs", "run_created", "listRunEvents", "A run's history, oldest first");
+        MapHistory(app, "jobs", "job_created", "listJobEvents", "A job's history, oldest first: created, assigned, started, finished (or released)");
 
         app.MapGet("/api/v1/audit", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
@@ -73,7 +63,9 @@ public static class AuditEndpoints
             if (page.HasMore) NextLink(http, "/api/v1/audit/", "cursor", page.Events[^1].Sequence);
             return Events(page, withStream: true);
         }).Documented("listAuditEvents", ApiTags.Audit, "The caller's audit feed, newest first", d => d
-            .Describe("The events of the caller's account and of all their instances (deleted ones included).")
+            .Describe("The events of the caller's account and of all their instances, functions, runs and jobs (deleted ones " +
+                      "included), and the events the caller is a party to: the assignments and reports of their jobs on others' " +
+                      "instances, and the charges for them.")
             .Parameters(
                 QueryParameter.Uuid("instance", "Only this instance's events."),
                 QueryParameter.Choice("type", "Only events of these types (repeatable).", [.. EventTypes.Order(StringComparer.Ordinal)])
@@ -84,6 +76,25 @@ public static class AuditEndpoints
                 QueryParameter.Integer("cursor", "Where the previous page ended: opaque, taken from the `Link` header.", 1))
             .Returns<List<FeedEvent>>().Paged());
     }
+
+    private static void MapHistory(IEndpointRouteBuilder app, string collection, string creation, string operationId, string summary) =>
+        app.MapGet($"/api/v1/{collection}/{{id:guid}}/events", async (Guid id, HttpContext http, IMediator mediator, CancellationToken ct) =>
+        {
+            var query = new QueryParameters(http.Request.Query);
+            var since = query.Integer("since_version", 0, long.MaxValue) ?? 0;
+            var limit = Limit(query);
+            query.ThrowIfInvalid();
+
+            var page = await mediator.Send(new GetStreamHistory(http.AccountId(), id, creation, since, limit), ct);
+            if (page.HasMore)
+                NextLink(http, $"/api/v1/{collection}/{id}/events/", "since_version", page.Events[^1].Version);
+            return Events(page, withStream: false);
+        }).Documented(operationId, ApiTags.Audit, summary, d => d
+            .Describe("Also once deleted, for its owner; anyone else gets 404.")
+            .Parameters(
+                QueryParameter.Integer("since_version", "Only the events after this version.", 0),
+                QueryParameter.Integer("limit", $"At most this many events ({DefaultLimit} by default).", 1, MaxLimit))
+            .Returns<List<InstanceEvent>>().Paged().Errors(StatusCodes.Status404NotFound));
 
     private static int Limit(QueryParameters query) => (int)(query.Integer("limit", 1, MaxLimit) ?? DefaultLimit);
 

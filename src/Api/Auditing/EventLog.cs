@@ -10,8 +10,8 @@ public sealed record EventRecord(
     long Sequence, Guid StreamId, long Version, string Type, DateTimeOffset Timestamp,
     string? UserName, string? ActorId, string? CorrelationId, string Data)
 {
-    /// <summary>"instance" or "account": the stream kind, from the event's stored name.</summary>
-    public string Stream => Type.StartsWith("instance_", StringComparison.Ordinal) ? "instance" : "account";
+    /// <summary>The stream kind ("instance", "account", "function", "run", "job"): the stored name's first word.</summary>
+    public string Stream => Type[..Math.Max(0, Type.IndexOf('_'))];
 }
 
 /// <summary>A page of events and whether more follow it.</summary>
@@ -35,13 +35,21 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
     public const string OwnerTypeIndexSql =
         $"create index if not exists {MartenConfiguration.OwnerTypeIndexName} on {Schema}.mt_events ((headers ->> '{RequestAudit.OwnerIdHeader}'), type, seq_id desc)";
 
-    /// <summary>The account an instance stream belongs to, from its first event; null if there is no such instance.</summary>
-    public async Task<Guid?> InstanceOwnerAsync(Guid instanceId, CancellationToken ct)
+    /// <summary>Index for the audit feed: the events an account is a party to (a job's, appended by the provider's side).</summary>
+    public const string PartyIndexSql =
+        $"create index if not exists {MartenConfiguration.PartyIndexName} on {Schema}.mt_events ((headers ->> '{RequestAudit.PartyIdHeader}'), seq_id desc) " +
+        $"where (headers ->> '{RequestAudit.PartyIdHeader}') is not null";
+
+    /// <summary>
+    /// The account a stream belongs to, from its first event (of type <paramref name="creation"/>: instance_registered,
+    /// function_created, ...); null if there is no such stream of that kind.
+    /// </summary>
+    public async Task<Guid?> StreamOwnerAsync(Guid streamId, string creation, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            $"select (data ->> 'account_id')::uuid from {Schema}.mt_events " +
-            "where stream_id = $1 and version = 1 and type = 'instance_registered'");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = instanceId });
+            $"select (data ->> 'account_id')::uuid from {Schema}.mt_events where stream_id = $1 and version = 1 and type = $2");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = creation });
         return await command.ExecuteScalarAsync(ct) is Guid owner ? owner : null;
     }
 
@@ -79,8 +87,8 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
             return "$" + command.Parameters.Count;
         }
 
-        var where = new System.Text.StringBuilder($"headers ->> '{RequestAudit.OwnerIdHeader}' = ")
-            .Append(Parameter(new NpgsqlParameter<string> { TypedValue = filter.Owner.ToString() }));
+        var owner = Parameter(new NpgsqlParameter<string> { TypedValue = filter.Owner.ToString() });
+        var where = new System.Text.StringBuilder("{who}");
         if (filter.Before is { } before)
             where.Append(" and seq_id < ").Append(Parameter(new NpgsqlParameter<long> { TypedValue = before }));
         if (filter.Stream is { } stream)
@@ -96,14 +104,21 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
         var limit = Parameter(new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 });
 
         var select = $"select {Columns} from {Schema}.mt_events where {where}";
-        command.CommandText = filter.Stream is not null
+        var ofOwner = Statement(select.Replace("{who}", $"headers ->> '{RequestAudit.OwnerIdHeader}' = {owner}"));
+        // The events the account is a party to and does not own (its jobs' assignments and reports, its charges).
+        var ofParty = Statement(select.Replace("{who}",
+            $"headers ->> '{RequestAudit.PartyIdHeader}' = {owner} and (headers ->> '{RequestAudit.PartyIdHeader}') is not null " +
+            $"and headers ->> '{RequestAudit.OwnerIdHeader}' is distinct from {owner}"));
+        command.CommandText = $"select * from (({ofOwner}) union all ({ofParty})) f order by seq_id desc limit {limit}";
+        return await ReadPageAsync(command, filter.Limit, ct);
+
+        string Statement(string select) => filter.Stream is not null
             ? (types.Count == 0 ? select : $"{select} and type in ({string.Join(", ", types)})") + $" order by version desc limit {limit}"
             : types.Count == 0
                 ? $"{select} order by seq_id desc limit {limit}"
                 : "select * from (" +
                   string.Join(" union all ", types.Select(type => $"({select} and type = {type} order by seq_id desc limit {limit})")) +
                   $") e order by seq_id desc limit {limit}";
-        return await ReadPageAsync(command, filter.Limit, ct);
     }
 
     private static async Task<EventPage> ReadPageAsync(NpgsqlCommand command, int limit, CancellationToken ct)
@@ -164,7 +179,7 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
     /// <summary>The event's own fields, without the id of the stream it is on (the item already says it).</summary>
     private static void WriteData(Utf8JsonWriter json, EventRecord e)
     {
-        var streamKey = e.Stream == "instance" ? "instance_id" : "account_id";
+        var streamKey = e.Stream + "_id";
         using var data = JsonDocument.Parse(e.Data);
         json.WriteStartObject();
         foreach (var property in data.RootElement.EnumerateObject())
@@ -184,6 +199,7 @@ public sealed class AuditIndex : Marten.Schema.IInitialData
         await using var session = store.LightweightSession();
         session.QueueSqlCommand(EventLog.OwnerIndexSql);
         session.QueueSqlCommand(EventLog.OwnerTypeIndexSql);
+        session.QueueSqlCommand(EventLog.PartyIndexSql);
         await session.SaveChangesAsync(cancellation);
     }
 }

@@ -92,21 +92,38 @@ public sealed class TextTooLargeException(string field)
 public static class JobEndpoints
 {
     /// <summary>
-    /// A report (PATCH of a job) may carry more than the API's usual body limit: before anything reads the body, its
-    /// limit is raised to <see cref="MaxReportBodyBytes"/>, and each field is then held to 1 MiB.
+    /// Two requests carry more than the API's usual body limit: a report (PATCH of a job: three fields of up to 1 MiB,
+    /// each then held to it) and a run (POST /runs/: up to 10,000 tuples, form-encoded). Their limit is raised before
+    /// anything reads the body. A report's form also loses its NUL characters (<c>%00</c>) before ASP.NET Core's form
+    /// reader, which refuses them, sees it: the spec drops them, since a refused report leaves a job running for ever.
     /// </summary>
-    public static IApplicationBuilder UseJobReportLimits(this IApplicationBuilder app) =>
-        app.Use((context, next) =>
+    public static IApplicationBuilder UseMarketplaceBodies(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
         {
-            if (HttpMethods.IsPatch(context.Request.Method)
-                && context.Request.Path.StartsWithSegments("/api/v1/jobs", StringComparison.OrdinalIgnoreCase)
-                && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                limit.MaxRequestBodySize = MaxReportBodyBytes;
-            return next(context);
+            var request = context.Request;
+            var report = HttpMethods.IsPatch(request.Method) && request.Path.StartsWithSegments("/api/v1/jobs", StringComparison.OrdinalIgnoreCase);
+            var run = HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/api/v1/runs", StringComparison.OrdinalIgnoreCase);
+            if ((report || run) && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = report ? MaxReportBodyBytes : MaxRunBodyBytes;
+            if (report && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                using var raw = new MemoryStream();
+                await request.Body.CopyToAsync(raw, context.RequestAborted);
+                // Latin-1 maps bytes to chars one to one: the body's bytes come back unchanged but for the NULs.
+                var text = Encoding.Latin1.GetString(raw.GetBuffer(), 0, (int)raw.Length).Replace("\0", "");
+                while (text.Contains("%00", StringComparison.Ordinal)) text = text.Replace("%00", "", StringComparison.Ordinal);
+                var clean = Encoding.Latin1.GetBytes(text);
+                request.Body = new MemoryStream(clean);
+                request.ContentLength = clean.Length;
+            }
+            await next(context);
         });
 
     /// <summary>A report's body may hold three fields of 1 MiB each, form-encoded (up to three bytes a byte).</summary>
     public const long MaxReportBodyBytes = 10L * 1024 * 1024;
+
+    /// <summary>A run's body: 10,000 tuples and more, form-encoded.</summary>
+    public const long MaxRunBodyBytes = 4L * 1024 * 1024;
 
     public static void MapJobs(this IEndpointRouteBuilder app)
     {

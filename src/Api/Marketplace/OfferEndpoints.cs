@@ -9,10 +9,13 @@ using Sharedcloud.Es.Domain.Instances;
 
 namespace Sharedcloud.Es.Api.Marketplace;
 
-/// <summary>An offer on the marketplace: no owner, no uuid. Fields in production's order.</summary>
+/// <summary>
+/// An offer on the marketplace: no owner, no uuid. Fields in production's order. <c>ask_price</c> is what a consumer
+/// pays (the instance's ask plus the platform's fee, to 3 decimals); <c>cuda_cores</c> is a number, or "n/a" for a CPU.
+/// </summary>
 public sealed record OfferResponse(
-    string Name, InstanceType Type, string GpuName, int? CudaCores, decimal AskPrice, DateTimeOffset? LastConnection,
-    DateTimeOffset CurrentServerTime);
+    string Name, InstanceType Type, string GpuName, System.Text.Json.Nodes.JsonNode CudaCores, decimal AskPrice,
+    DateTimeOffset? LastConnection, DateTimeOffset CurrentServerTime);
 
 public sealed record ListOffers(InstanceType? Type, Guid? Gpu, decimal? MaxPrice, DateTimeOffset Now) : IQuery<IReadOnlyList<Instance>>;
 
@@ -39,7 +42,8 @@ public sealed class OfferHandlers(IQuerySession session, IOptions<PresenceOption
         var offers = session.Query<Instance>().OnTheMarket(query.Now, presence.Value);
         if (query.Type is { } type) offers = offers.Where(x => x.Type == type);
         if (query.Gpu is { } gpu) offers = offers.Where(x => x.GpuId == gpu);
-        if (query.MaxPrice is { } max) offers = offers.Where(x => x.AskPrice <= max);
+        // On the consumer price, as offers show it: ask x 1.2 <= max.
+        if (query.MaxPrice is { } max) offers = offers.Where(x => x.AskPrice <= max / Domain.Billing.Prices.ConsumerPrice(1));
         return await offers.OrderBy(x => x.AskPrice).ThenBy(x => x.CreatedAt).ToListAsync(ct);
     }
 }
@@ -66,15 +70,17 @@ public static class OfferEndpoints
             return ApiResults.Ok(offers.Select(o =>
             {
                 var model = o.GpuId is { } id ? GpuCatalog.Find(id) : null;
-                return new OfferResponse(o.Name, o.Type, model?.Name ?? "n/a", model?.CudaCores, o.AskPrice, o.LastConnection, now);
+                return new OfferResponse(o.Name, o.Type, model?.Name ?? "n/a",
+                    model is null ? System.Text.Json.Nodes.JsonValue.Create("n/a") : System.Text.Json.Nodes.JsonValue.Create(model.CudaCores),
+                    Domain.Billing.Prices.Shown(o.AskPrice), o.LastConnection, now);
             }).ToList(), ApiJson.Api.ListOfferResponse);
         }).Documented("listOffers", ApiTags.Marketplace, "The marketplace: instances on offer, cheapest first", d => d
             .Describe("Every account's instances that are AVAILABLE and online (a contact within `Presence:OfflineAfter`), " +
-                      "without owner or uuid.")
+                      "without owner or uuid. `ask_price` is the consumer price: the provider's ask plus the platform's 20% fee.")
             .Parameters(
                 QueryParameter.Choice("type", "Only CPU (`1`, `cpu`) or GPU (`2`, `gpu`) instances.", "1", "2", "cpu", "gpu"),
                 QueryParameter.Uuid("gpu", "Only instances with this GPU."),
-                QueryParameter.Number("max_price", "Only instances asking at most this."))
+                QueryParameter.Number("max_price", "Only instances whose consumer price (`ask_price` as shown) is at most this."))
             .Returns<List<OfferResponse>>());
     }
 }

@@ -16,8 +16,35 @@ public class MarketplaceApiFactory : ApiFactory
         builder.UseSetting("Billing:ExemptEmailPrefixes:0", ExemptPrefix);
     }
 
-    /// <summary>An account that may start runs without a balance (production's beta accounts).</summary>
-    public Task<ApiClient> NewBetaAccountAsync() => NewAccountAsync(ExemptPrefix + Guid.NewGuid().ToString("N")[..12]);
+    private readonly System.Collections.Concurrent.ConcurrentBag<ApiClient> _consumers = [];
+
+    /// <summary>
+    /// An account that may start runs without a balance (production's beta accounts). The queue is the whole database's,
+    /// so a test's leftover jobs would reach the next test's machines: <see cref="LeaveAsync"/> deletes these accounts,
+    /// and their jobs with them.
+    /// </summary>
+    public async Task<ApiClient> NewBetaAccountAsync()
+    {
+        var client = await NewAccountAsync(ExemptPrefix + Guid.NewGuid().ToString("N")[..12]);
+        _consumers.Add(client);
+        return client;
+    }
+
+    /// <summary>Deletes the consumers made so far (each test class's tests run one after another).</summary>
+    public async Task LeaveAsync()
+    {
+        while (_consumers.TryTake(out var consumer)) await consumer.DeleteAsync("/api/v1/users/account/");
+    }
+}
+
+/// <summary>A test class of the marketplace: each test leaves no queued job behind.</summary>
+public abstract class MarketplaceTest(MarketplaceApiFactory api) : IClassFixture<MarketplaceApiFactory>, IAsyncLifetime
+{
+    protected MarketplaceApiFactory Api { get; } = api;
+
+    public Task InitializeAsync() => Api.LeaveAsync();
+
+    public Task DisposeAsync() => Api.LeaveAsync();
 }
 
 /// <summary>The consumers' and providers' calls, as the official client makes them (form bodies).</summary>

@@ -4,13 +4,13 @@ using static Sharedcloud.Es.Api.Tests.Jobs.MarketplaceKit;
 namespace Sharedcloud.Es.Api.Tests.Jobs;
 
 /// <summary>A consumer and a provider who never met: the provider's whole loop over HTTP, the code run for real.</summary>
-public sealed class ProviderLoopTests(MarketplaceApiFactory api) : IClassFixture<MarketplaceApiFactory>
+public sealed class ProviderLoopTests(MarketplaceApiFactory factory) : MarketplaceTest(factory)
 {
     [Fact]
     public async Task A_run_is_dispatched_executed_reported_and_billed()
     {
-        var consumer = await api.NewBetaAccountAsync();
-        var provider = await api.NewAccountAsync();
+        var consumer = await Api.NewBetaAccountAsync();
+        var provider = await Api.NewAccountAsync();
         var function = await consumer.CreateFunctionAsync();
         var run = await consumer.CreateRunAsync(function);
         Assert.Equal(3, run["num_jobs"]!.GetValue<int>());

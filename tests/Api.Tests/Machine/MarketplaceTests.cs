@@ -40,11 +40,12 @@ public sealed class MarketplaceTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.All(offers, o => Assert.Equal(
             ["name", "type", "gpu_name", "cuda_cores", "ask_price", "last_connection", "current_server_time"], o.Select(p => p.Key)));
         Assert.Equal("n/a", offers[0]["gpu_name"]!.GetValue<string>());
-        Assert.Null(offers[0]["cuda_cores"]);
+        Assert.Equal("n/a", offers[0]["cuda_cores"]!.GetValue<string>());
         Assert.Equal(1, offers[0]["type"]!.GetValue<int>());
         Assert.Equal(TitanVName, offers[1]["gpu_name"]!.GetValue<string>());
         Assert.Equal(5120, offers[1]["cuda_cores"]!.GetValue<int>());
-        Assert.Equal("0.011", Raw(offers[0]["ask_price"]));
+        Assert.Equal("0.013", Raw(offers[0]["ask_price"])); // the consumer price: 0.011 x 1.2, to 3 decimals
+        Assert.Equal("1.08", Raw(offers[2]["ask_price"]));
         AssertTimestamp(offers[0]["last_connection"]);
         Assert.DoesNotContain("uuid", (await jane.GetAsync("/api/v1/offers/")).Body);
     }
@@ -62,7 +63,9 @@ public sealed class MarketplaceTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal([cpu], Named(await john.GetAsync("/api/v1/offers/?type=cpu"), mine).Select(o => o["name"]!.GetValue<string>()));
         Assert.Equal([titan, k80], Named(await john.GetAsync("/api/v1/offers/?type=2"), mine).Select(o => o["name"]!.GetValue<string>()));
         Assert.Equal([k80], Named(await john.GetAsync($"/api/v1/offers/?gpu={TeslaK80}"), mine).Select(o => o["name"]!.GetValue<string>()));
-        Assert.Equal([cpu, titan], Named(await john.GetAsync("/api/v1/offers/?max_price=0.2"), mine).Select(o => o["name"]!.GetValue<string>()));
+        // On the consumer price: 0.1, 0.2 and 0.3 are offered at 0.12, 0.24 and 0.36.
+        Assert.Equal([cpu, titan], Named(await john.GetAsync("/api/v1/offers/?max_price=0.24"), mine).Select(o => o["name"]!.GetValue<string>()));
+        Assert.Equal([cpu], Named(await john.GetAsync("/api/v1/offers/?max_price=0.2"), mine).Select(o => o["name"]!.GetValue<string>()));
         Assert.Empty(Named(await john.GetAsync($"/api/v1/offers/?type=cpu&gpu={TitanV}"), mine));
 
         (await john.GetAsync("/api/v1/offers/?type=tpu")).Is(400, """{"type":["\"tpu\" is not a valid choice."]}""");

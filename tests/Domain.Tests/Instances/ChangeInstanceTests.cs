@@ -35,7 +35,7 @@ public class ChangeInstanceTests
     [Fact]
     public void Changing_the_parallelism_of_a_cpu_instance_appends_instance_parallelism_changed()
     {
-        var events = When(Given(RegisteredCpu()), Fields(maxNumParallelJobs: Jobs(4)));
+        var events = When(Given(RegisteredCpu()), Fields(maxNumParallelJobs: ParallelJobs(4)));
 
         Assert.Equal([new InstanceParallelismChanged(InstanceId, 4)], events);
     }
@@ -58,12 +58,12 @@ public class ChangeInstanceTests
     [Fact]
     public void A_patch_that_resends_the_current_values_appends_nothing() =>
         Assert.Empty(When(Given(RegisteredCpu(maxNumParallelJobs: 3, name: "instance1", askPrice: 0.02m)),
-            Fields(name: Text("instance1"), askPrice: Price(0.020m), type: Type(InstanceType.Cpu), maxNumParallelJobs: Jobs(3))));
+            Fields(name: Text("instance1"), askPrice: Price(0.020m), type: Type(InstanceType.Cpu), maxNumParallelJobs: ParallelJobs(3))));
 
     [Fact]
     public void A_patch_that_resends_a_gpu_instances_current_values_appends_nothing() =>
         Assert.Empty(When(Given(RegisteredGpu(TitanV)),
-            Fields(name: Text("instance1"), askPrice: Price(0.02m), type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: Jobs(1))));
+            Fields(name: Text("instance1"), askPrice: Price(0.02m), type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: ParallelJobs(1))));
 
     [Fact]
     public void A_put_with_only_name_and_price_keeps_the_other_fields() =>
@@ -80,7 +80,7 @@ public class ChangeInstanceTests
     public void One_patch_changing_every_field_appends_one_event_per_field_in_a_stable_order()
     {
         var events = When(Given(RegisteredCpu(maxNumParallelJobs: 3)),
-            Fields(maxNumParallelJobs: Jobs(1), gpu: Gpu(TitanV), type: Type(InstanceType.Gpu), askPrice: Price(0.5m), name: Text("rig")));
+            Fields(maxNumParallelJobs: ParallelJobs(1), gpu: Gpu(TitanV), type: Type(InstanceType.Gpu), askPrice: Price(0.5m), name: Text("rig")));
 
         Assert.Equal(
         [
@@ -100,7 +100,7 @@ public class ChangeInstanceTests
     public void Only_the_fields_that_really_change_become_events() =>
         Assert.Equal([new InstancePriceChanged(InstanceId, 3m)],
             When(Given(RegisteredCpu(maxNumParallelJobs: 2)),
-                Fields(name: Text("instance1"), askPrice: Price(3m), maxNumParallelJobs: Jobs(2))));
+                Fields(name: Text("instance1"), askPrice: Price(3m), maxNumParallelJobs: ParallelJobs(2))));
 
     // ---- GPU needs a gpu, given now or already set ----
 
@@ -163,7 +163,7 @@ public class ChangeInstanceTests
     [Fact]
     public void A_gpu_is_unnecessary_when_switching_to_cpu() =>
         ThenRejects(() => When(Given(RegisteredGpu(TitanV)),
-                Fields(name: Text("new"), type: Type(InstanceType.Cpu), askPrice: Price(2.5m), maxNumParallelJobs: Jobs(5), gpu: Gpu(TitanV))),
+                Fields(name: Text("new"), type: Type(InstanceType.Cpu), askPrice: Price(2.5m), maxNumParallelJobs: ParallelJobs(5), gpu: Gpu(TitanV))),
             ("gpu", InstanceRules.GpuUnnecessary));
 
     [Fact]
@@ -187,7 +187,7 @@ public class ChangeInstanceTests
     public void Switching_gpu_to_cpu_may_raise_the_parallelism_in_the_same_request() =>
         Assert.Equal(
             [new InstanceTypeChanged(InstanceId, InstanceType.Cpu, null), new InstanceParallelismChanged(InstanceId, 4)],
-            When(Given(RegisteredGpu(TitanV)), Fields(maxNumParallelJobs: Jobs(4), type: Type(InstanceType.Cpu))));
+            When(Given(RegisteredGpu(TitanV)), Fields(maxNumParallelJobs: ParallelJobs(4), type: Type(InstanceType.Cpu))));
 
     // ---- GPU: a single job ----
 
@@ -195,13 +195,13 @@ public class ChangeInstanceTests
     [InlineData(2)]
     [InlineData(8)]
     public void A_gpu_instance_cannot_take_more_than_one_job(int jobs) =>
-        ThenRejects(() => When(Given(RegisteredGpu(TitanV)), Fields(maxNumParallelJobs: Jobs(jobs))),
+        ThenRejects(() => When(Given(RegisteredGpu(TitanV)), Fields(maxNumParallelJobs: ParallelJobs(jobs))),
             ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
 
     [Fact]
     public void Switching_to_gpu_while_sending_several_jobs_is_rejected_with_the_single_job_message() =>
         ThenRejects(() => When(Given(RegisteredCpu(maxNumParallelJobs: 3)),
-                Fields(type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: Jobs(2))),
+                Fields(type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: ParallelJobs(2))),
             ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
 
     [Theory]
@@ -222,7 +222,7 @@ public class ChangeInstanceTests
         Assert.Equal(
             [new InstanceTypeChanged(InstanceId, InstanceType.Gpu, TitanV), new InstanceParallelismChanged(InstanceId, 1)],
             When(Given(RegisteredCpu(maxNumParallelJobs: 3)),
-                Fields(type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: Jobs(1))));
+                Fields(type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: ParallelJobs(1))));
 
     [Fact]
     public void Switching_to_gpu_with_a_stored_parallelism_of_one_needs_no_new_value() =>
@@ -240,7 +240,7 @@ public class ChangeInstanceTests
     [Fact]
     public void Switching_to_gpu_with_several_jobs_is_refused_for_the_jobs() =>
         ThenRejects(() => When(Given(RegisteredCpu()),
-                Fields(type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: Jobs(2))),
+                Fields(type: Type(InstanceType.Gpu), gpu: Gpu(TitanV), maxNumParallelJobs: ParallelJobs(2))),
             ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
 
     [Fact]

@@ -49,7 +49,7 @@ internal static class InstanceScenario
     public static Field<InstanceType> Type(InstanceType value) => Field<InstanceType>.Of(value);
     public static Field<string> Gpu(Guid value) => Field<string>.Of(value.ToString());
     public static Field<string> Gpu(string value) => Field<string>.Of(value);
-    public static Field<int> Jobs(int value) => Field<int>.Of(value);
+    public static Field<int> ParallelJobs(int value) => Field<int>.Of(value);
 
     /// <summary>Runs <paramref name="when"/>, expecting it to reject with exactly these field errors.</summary>
     public static void ThenRejects(Action when, params (string Field, string Message)[] expected)

@@ -47,7 +47,7 @@ public class InstanceValidatorTests
 
     [Fact]
     public void Put_requires_name_and_ask_price() =>
-        Rejected(Put(Fields(maxNumParallelJobs: Jobs(2))), ("name", Messages.Required), ("ask_price", Messages.Required));
+        Rejected(Put(Fields(maxNumParallelJobs: ParallelJobs(2))), ("name", Messages.Required), ("ask_price", Messages.Required));
 
     [Fact]
     public void Put_with_name_and_ask_price_only_is_valid() => Accepted(Put(Valid()));
@@ -62,7 +62,7 @@ public class InstanceValidatorTests
         Accepted(Patch(Fields(askPrice: Price(0.001m))));
         Accepted(Patch(Fields(type: Type(InstanceType.Gpu))));
         Accepted(Patch(Fields(gpu: Gpu(TitanV))));
-        Accepted(Patch(Fields(maxNumParallelJobs: Jobs(1))));
+        Accepted(Patch(Fields(maxNumParallelJobs: ParallelJobs(1))));
     }
 
     // ---- null / blank ----
@@ -165,7 +165,7 @@ public class InstanceValidatorTests
     [InlineData(2)]
     [InlineData(int.MaxValue)]
     public void Max_num_parallel_jobs_of_at_least_1_is_accepted(int jobs) =>
-        Accepted(Create(Valid(maxNumParallelJobs: Jobs(jobs))));
+        Accepted(Create(Valid(maxNumParallelJobs: ParallelJobs(jobs))));
 
     [Theory]
     [InlineData(0)]
@@ -173,8 +173,8 @@ public class InstanceValidatorTests
     [InlineData(int.MinValue)]
     public void Max_num_parallel_jobs_below_1_is_rejected(int jobs)
     {
-        Rejected(Create(Valid(maxNumParallelJobs: Jobs(jobs))), ("max_num_parallel_jobs", "Ensure this value is greater than or equal to 1."));
-        Rejected(Patch(Fields(maxNumParallelJobs: Jobs(jobs))), ("max_num_parallel_jobs", "Ensure this value is greater than or equal to 1."));
+        Rejected(Create(Valid(maxNumParallelJobs: ParallelJobs(jobs))), ("max_num_parallel_jobs", "Ensure this value is greater than or equal to 1."));
+        Rejected(Patch(Fields(maxNumParallelJobs: ParallelJobs(jobs))), ("max_num_parallel_jobs", "Ensure this value is greater than or equal to 1."));
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public class InstanceValidatorTests
                 askPrice: Price(0.0015m),
                 type: Field<InstanceType>.Invalid("\"tpu\" is not a valid choice."),
                 gpu: Gpu("nope"),
-                maxNumParallelJobs: Jobs(0))),
+                maxNumParallelJobs: ParallelJobs(0))),
             ("name", "Ensure this field has no more than 255 characters."),
             ("ask_price", ThreePlaces),
             ("type", "\"tpu\" is not a valid choice."),
@@ -224,7 +224,7 @@ public class InstanceValidatorTests
 
     [Fact]
     public void Put_reports_missing_and_invalid_fields_at_once() =>
-        Rejected(Put(Fields(type: Field<InstanceType>.Null, maxNumParallelJobs: Jobs(-3))),
+        Rejected(Put(Fields(type: Field<InstanceType>.Null, maxNumParallelJobs: ParallelJobs(-3))),
             ("name", Messages.Required), ("ask_price", Messages.Required), ("type", Messages.Null),
             ("max_num_parallel_jobs", "Ensure this value is greater than or equal to 1."));
 }

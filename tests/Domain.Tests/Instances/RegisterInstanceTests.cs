@@ -22,7 +22,7 @@ public class RegisterInstanceTests
     [Fact]
     public void A_cpu_instance_keeps_the_max_num_parallel_jobs_it_was_given()
     {
-        var e = When(Fields(name: Text("box"), askPrice: Price(1.5m), type: Type(InstanceType.Cpu), maxNumParallelJobs: Jobs(3)));
+        var e = When(Fields(name: Text("box"), askPrice: Price(1.5m), type: Type(InstanceType.Cpu), maxNumParallelJobs: ParallelJobs(3)));
 
         Assert.Equal(new InstanceRegistered(InstanceId, Owner, "box", InstanceType.Cpu, null, 1.5m, 3), e);
     }
@@ -47,7 +47,7 @@ public class RegisterInstanceTests
     public void A_gpu_instance_may_send_max_num_parallel_jobs_1()
     {
         var e = When(Fields(name: Text("rig"), askPrice: Price(1.5m), type: Type(InstanceType.Gpu), gpu: Gpu(TeslaK80),
-            maxNumParallelJobs: Jobs(1)));
+            maxNumParallelJobs: ParallelJobs(1)));
 
         Assert.Equal(new InstanceRegistered(InstanceId, Owner, "rig", InstanceType.Gpu, TeslaK80, 1.5m, 1), e);
     }
@@ -79,7 +79,7 @@ public class RegisterInstanceTests
     [Fact]
     public void A_gpu_is_unnecessary_for_an_explicit_cpu_instance() =>
         ThenRejects(() => When(Fields(name: Text("box"), askPrice: Price(1.5m), type: Type(InstanceType.Cpu), gpu: Gpu(TitanV),
-                maxNumParallelJobs: Jobs(2))),
+                maxNumParallelJobs: ParallelJobs(2))),
             ("gpu", InstanceRules.GpuUnnecessary));
 
     [Fact]
@@ -92,12 +92,12 @@ public class RegisterInstanceTests
     [InlineData(5)]
     public void A_gpu_instance_can_only_process_one_job_at_a_time(int jobs) =>
         ThenRejects(() => When(Fields(name: Text("rig"), askPrice: Price(0.01m), type: Type(InstanceType.Gpu), gpu: Gpu(TitanV),
-                maxNumParallelJobs: Jobs(jobs))),
+                maxNumParallelJobs: ParallelJobs(jobs))),
             ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
 
     [Fact]
     public void A_gpu_instance_without_gpu_and_with_several_jobs_gets_both_errors_at_once() =>
-        ThenRejects(() => When(Fields(name: Text("rig"), askPrice: Price(1.5m), type: Type(InstanceType.Gpu), maxNumParallelJobs: Jobs(3))),
+        ThenRejects(() => When(Fields(name: Text("rig"), askPrice: Price(1.5m), type: Type(InstanceType.Gpu), maxNumParallelJobs: ParallelJobs(3))),
             ("gpu", InstanceRules.GpuRequired),
             ("max_num_parallel_jobs", InstanceRules.GpuSingleJob));
 }

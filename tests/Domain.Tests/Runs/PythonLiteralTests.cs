@@ -231,6 +231,24 @@ public class PythonLiteralTests
     [Fact]
     public void Refuses_a_lone_surrogate_in_the_text() => AssertRefused("(('\ud800',),)");
 
+    /// <summary>
+    /// Python 3.11 refuses a decimal literal of more than 4300 digits, and the repr of any int that long.
+    /// </summary>
+    [Fact]
+    public void Takes_ints_of_at_most_4300_digits()
+    {
+        var longest = "-" + new string('9', 4300);
+        Assert.Equal("((" + longest + ",),)", ParsedRepr("((" + longest + ",),)"));
+        Assert.Equal("((0,),)", ParsedRepr("((" + new string('0', 4301) + ",),)"));
+        AssertRefused("((" + new string('1', 4301) + ",),)");
+        AssertRefused("((1" + string.Concat(Enumerable.Repeat("_0", 4300)) + ",),)");
+        Assert.Equal(4300, Assert.IsType<PyInt>(Parse("((0x" + new string('f', 3571) + ",),)")[0].Items[0]).Value.ToString().Length);
+        Assert.Single(Parse("((0b1" + new string('0', 14284) + ",),)"));
+        AssertRefused("((0x" + new string('f', 3572) + ",),)");
+        AssertRefused("((0b1" + new string('0', 14285) + ",),)");
+        AssertRefused("((0x" + new string('f', 1_000_000) + ",),)");
+    }
+
     [Fact]
     public void Takes_at_most_the_limit_of_tuples()
     {

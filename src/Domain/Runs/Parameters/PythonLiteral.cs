@@ -69,7 +69,8 @@ file static class PyItems
 /// What is accepted follows Python 3's <c>ast.literal_eval</c> (3.11), with these deliberate differences, all
 /// refusals of what Python would take: <c>...</c> (Ellipsis), bytes, complex numbers, sets and dicts have no
 /// <see cref="PyValue"/>; a float literal too large for a double (<c>1e400</c>, which Python reads as inf) is
-/// refused so that no job ever gets an infinity; <c>\N{...}</c> escapes are refused (.NET has no Unicode name
+/// refused so that no job ever gets an infinity; an int of more than 4300 decimal digits is refused as Python
+/// 3.11 does (its repr would fail there); <c>\N{...}</c> escapes are refused (.NET has no Unicode name
 /// table); and escapes or text that would make a lone surrogate are refused, since such a str cannot be encoded
 /// as UTF-8 and would not survive the trip to the provider. Nesting is limited to 100 brackets (Python itself
 /// stops at 200), which also bounds the parser's recursion.
@@ -80,6 +81,15 @@ public static class PythonLiteral
     public const string TupleOfTuplesExpected = "Enter a tuple of tuples, such as ((1,), (2,)).";
 
     private const int MaxDepth = 100;
+
+    /// <summary>
+    /// Python's limit on the digits of an int's decimal form (3.11 and the security releases before it), which it
+    /// applies to decimal literals and to repr: one a job's tuple must always have. It also keeps the quadratic
+    /// cost of writing a huge int in decimal small (a million digits would take .NET tens of seconds).
+    /// </summary>
+    private const int MaxIntDigits = 4300;
+
+    private static readonly BigInteger IntLimit = BigInteger.Pow(10, MaxIntDigits);
 
     /// <summary>
     /// Reads <paramref name="text"/> as a non-empty tuple of at most <paramref name="maxTuples"/> tuples, one per
@@ -618,6 +628,7 @@ public static class PythonLiteral
                 var digits = intPart.ToString();
                 // "leading zeros in decimal integer literals are not permitted", though 00 is zero.
                 if (digits.Length > 1 && digits[0] == '0' && digits.AsSpan().ContainsAnyExcept('0')) return false;
+                if (digits.AsSpan().TrimStart('0').Length > MaxIntDigits) return false;
                 token = new Token(TokenKind.Number, new PyInt(BigInteger.Parse(digits, CultureInfo.InvariantCulture)));
                 return true;
             }
@@ -645,6 +656,8 @@ public static class PythonLiteral
             var digits = new StringBuilder();
             if (!isDigit(Peek()) || !TryDigitPart(digits, isDigit) || !EndsHere()) return false;
             var text = digits.ToString();
+            var bitsPerDigit = radix switch { 'x' => 4, 'o' => 3, _ => 1 };
+            if ((text.AsSpan().TrimStart('0').Length - 1) * bitsPerDigit > IntLimit.GetBitLength()) return false;
             BigInteger value;
             switch (radix)
             {
@@ -660,6 +673,7 @@ public static class PythonLiteral
                     value = BigInteger.Parse(bits.ToString(), NumberStyles.AllowBinarySpecifier, CultureInfo.InvariantCulture);
                     break;
             }
+            if (value >= IntLimit) return false;
             token = new Token(TokenKind.Number, new PyInt(value));
             return true;
         }

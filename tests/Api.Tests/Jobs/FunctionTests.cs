@@ -1,0 +1,94 @@
+using Sharedcloud.Es.Api.Tests.Infrastructure;
+using static Sharedcloud.Es.Api.Tests.Jobs.MarketplaceKit;
+
+namespace Sharedcloud.Es.Api.Tests.Jobs;
+
+/// <summary>/api/v1/functions/: the consumer's code, its image's runtime and the handler-signature rule.</summary>
+public sealed class FunctionTests(MarketplaceApiFactory factory) : MarketplaceTest(factory)
+{
+    private const string NotFound = """{"detail":"Not found."}""";
+    private const string PythonSignature = """{"code":["The code needs to have the following signature: def handler(event):"]}""";
+
+    [Fact]
+    public async Task A_created_function_keeps_its_code_exactly_and_shows_its_images_runtime()
+    {
+        var john = await Api.NewBetaAccountAsync();
+        const string code = "  # leading spaces kept\ndef handler(event):\n    return 1\n\n";
+        var created = (await john.PostFormAsync("/api/v1/functions/", ("name", " f1 "), ("image", Python27), ("code", code),
+            ("runtime", "node8"))).EnsureStatus(201).Object;
+
+        Assert.Equal(["uuid", "name", "image", "registry_path", "runtime", "code", "num_runs", "created_at", "updated_at", "current_server_time"],
+            created.Select(p => p.Key));
+        Assert.Equal("f1", created["name"]!.GetValue<string>());
+        Assert.Equal(Python27, created["image"]!.GetValue<string>());
+        Assert.Equal(Python27Path, created["registry_path"]!.GetValue<string>());
+        Assert.Equal("python27", created["runtime"]!.GetValue<string>());
+        Assert.Equal(code, created["code"]!.GetValue<string>());
+        Assert.Equal(0, created["num_runs"]!.GetValue<int>());
+
+        var id = Uuid(created);
+        await john.CreateRunAsync(id, "((1,),)");
+        Assert.Equal(1, (await john.GetAsync($"/api/v1/functions/{id}/")).EnsureStatus(200).Object["num_runs"]!.GetValue<int>());
+        Assert.Equal([id], (await john.GetAsync("/api/v1/functions/")).EnsureStatus(200).Array.Select(f => Uuid(f!)));
+    }
+
+    [Fact]
+    public async Task Bad_fields_are_400_with_every_message_and_nothing_is_written()
+    {
+        var john = await Api.NewBetaAccountAsync();
+        (await john.PostFormAsync("/api/v1/functions/")).Is(400,
+            """{"name":["This field is required."],"image":["This field is required."],"code":["This field is required."]}""");
+        (await john.PostFormAsync("/api/v1/functions/", ("name", new string('x', 256)), ("image", "nope"), ("code", "def handler(event):"))).Is(400,
+            """{"name":["Ensure this field has no more than 255 characters."],"image":["Invalid pk \"nope\" - object does not exist."]}""");
+        (await john.PostFormAsync("/api/v1/functions/", ("name", "f"), ("image", Python36), ("code", "def main(event):\n  pass"))).Is(400, PythonSignature);
+        (await john.PostFormAsync("/api/v1/functions/", ("name", "f"), ("image", Node8), ("code", "def handler(event):\n  pass"))).Is(400,
+            """{"code":["The code needs to have the following signature: function handler(event)"]}""");
+        Assert.Empty((await john.GetAsync("/api/v1/functions/")).Array);
+    }
+
+    [Fact]
+    public async Task A_patch_checks_the_pair_it_produces_and_others_functions_are_404_whatever_the_body()
+    {
+        var john = await Api.NewBetaAccountAsync();
+        var mallory = await Api.NewAccountAsync();
+        var id = await john.CreateFunctionAsync();
+
+        (await john.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{id}/", ("image", Node8))).Is(400,
+            """{"code":["The code needs to have the following signature: function handler(event)"]}""");
+        var changed = (await john.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{id}/", ("image", Node8),
+            ("code", "function handler(event) { return event[0]; }"))).EnsureStatus(200).Object;
+        Assert.Equal("node8", changed["runtime"]!.GetValue<string>());
+        Assert.Equal("hello", changed["name"]!.GetValue<string>());
+        (await john.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{id}/", ("code", "def handler(event):\n  pass"))).EnsureStatus(400);
+        (await john.SendFormAsync(HttpMethod.Put, $"/api/v1/functions/{id}/", ("name", "renamed"))).Is(400,
+            """{"image":["This field is required."],"code":["This field is required."]}""");
+
+        (await mallory.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{id}/", ("image", "nope"))).Is(404, NotFound);
+        (await mallory.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{id}/", ("name", "mine"))).Is(404, NotFound);
+        (await mallory.GetAsync($"/api/v1/functions/{id}/")).Is(404, NotFound);
+        (await mallory.DeleteAsync($"/api/v1/functions/{id}/")).Is(404, NotFound);
+        (await mallory.GetAsync($"/api/v1/functions/{id}/events/")).Is(404, NotFound);
+
+        var history = (await john.GetAsync($"/api/v1/functions/{id}/events/")).EnsureStatus(200).Array;
+        Assert.Equal(["function_created", "function_image_changed", "function_code_changed"], history.Select(e => e!["type"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Deleting_a_function_deletes_its_runs_and_jobs_and_keeps_their_history()
+    {
+        var john = await Api.NewBetaAccountAsync();
+        var id = await john.CreateFunctionAsync();
+        var run = Uuid(await john.CreateRunAsync(id));
+        var job = Uuid((await john.JobsAsync())[0]!);
+
+        (await john.DeleteAsync($"/api/v1/functions/{id}/")).EnsureStatus(204);
+        (await john.GetAsync($"/api/v1/functions/{id}/")).Is(404, NotFound);
+        (await john.GetAsync($"/api/v1/runs/{run}/")).Is(404, NotFound);
+        Assert.Empty(await john.JobsAsync());
+        Assert.Empty((await john.GetAsync("/api/v1/runs/")).Array);
+        Assert.Equal(["job_created", "job_deleted"],
+            (await john.GetAsync($"/api/v1/jobs/{job}/events/")).EnsureStatus(200).Array.Select(e => e!["type"]!.GetValue<string>()));
+        Assert.Equal(["function_created", "function_deleted"],
+            (await john.GetAsync($"/api/v1/functions/{id}/events/")).EnsureStatus(200).Array.Select(e => e!["type"]!.GetValue<string>()));
+    }
+}
