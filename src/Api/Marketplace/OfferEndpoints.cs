@@ -42,8 +42,13 @@ public sealed class OfferHandlers(IQuerySession session, IOptions<PresenceOption
         var offers = session.Query<Instance>().OnTheMarket(query.Now, presence.Value);
         if (query.Type is { } type) offers = offers.Where(x => x.Type == type);
         if (query.Gpu is { } gpu) offers = offers.Where(x => x.GpuId == gpu);
-        // On the consumer price, as offers show it: ask x 1.2 <= max.
-        if (query.MaxPrice is { } max) offers = offers.Where(x => x.AskPrice <= max / Domain.Billing.Prices.ConsumerPrice(1));
+        if (query.MaxPrice is { } max)
+        {
+            // On the consumer price as offers show it, rounded half up to 3 decimals: shown <= max exactly when
+            // ask x 1.2 < max + 0.0005.
+            var asks = (max + 0.0005m) / Domain.Billing.Prices.ConsumerPrice(1);
+            offers = offers.Where(x => x.AskPrice < asks);
+        }
         return await offers.OrderBy(x => x.AskPrice).ThenBy(x => x.CreatedAt).ToListAsync(ct);
     }
 }

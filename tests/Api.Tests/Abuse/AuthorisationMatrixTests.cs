@@ -13,8 +13,10 @@ namespace Sharedcloud.Es.Api.Tests.Abuse;
 /// the first account is read or changed, and no response names it. A route the matrix does not know
 /// fails the test, so each new route must say here how it keeps accounts apart.
 /// </summary>
-public sealed class AuthorisationMatrixTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class AuthorisationMatrixTests(Jobs.MarketplaceApiFactory api) : IClassFixture<Jobs.MarketplaceApiFactory>
 {
+    /// <summary>Alice's function, run and job, for the marketplace's routes (set by the test before the matrix runs).</summary>
+    private static (string Function, string Run, string Job) _alice;
     /// <summary>What Mallory (the other account) does on a route, given Alice's instance; each reply is checked for leaks.</summary>
     private delegate Task<Reply> Attempt(ApiClient mallory, string aliceInstance, string registryPath);
 
@@ -33,6 +35,27 @@ public sealed class AuthorisationMatrixTests(ApiFactory api) : IClassFixture<Api
         ("PATCH", "/api/v1/instances/{id:guid}/delete-image", (m, id, path) => m.PatchFormAsync(Url(id) + "delete-image/", ("image_registry_path", path)), 404),
         ("GET", "/api/v1/images", (m, id, _) => m.GetAsync($"/api/v1/images/?instance={id}"), 404),
         ("GET", "/api/v1/instances/{id:guid}/price-history", (m, id, _) => m.GetAsync(Url(id) + "price-history/"), 404),
+        ("GET", "/api/v1/functions/{id:guid}", (m, _, _) => m.GetAsync($"/api/v1/functions/{_alice.Function}/"), 404),
+        ("PUT", "/api/v1/functions/{id:guid}", (m, _, _) => m.SendFormAsync(HttpMethod.Put, $"/api/v1/functions/{_alice.Function}/", ("name", "x"), ("image", "nope"), ("code", "x")), 404),
+        ("PATCH", "/api/v1/functions/{id:guid}", (m, _, _) => m.PatchFormAsync($"/api/v1/functions/{_alice.Function}/", ("name", "x")), 404),
+        ("DELETE", "/api/v1/functions/{id:guid}", (m, _, _) => m.DeleteAsync($"/api/v1/functions/{_alice.Function}/"), 404),
+        ("GET", "/api/v1/functions/{id:guid}/events", (m, _, _) => m.GetAsync($"/api/v1/functions/{_alice.Function}/events/"), 404),
+        ("GET", "/api/v1/runs/{id:guid}", (m, _, _) => m.GetAsync($"/api/v1/runs/{_alice.Run}/"), 404),
+        ("DELETE", "/api/v1/runs/{id:guid}", (m, _, _) => m.DeleteAsync($"/api/v1/runs/{_alice.Run}/"), 404),
+        ("PUT", "/api/v1/runs/{id:guid}", (m, _, _) => m.SendFormAsync(HttpMethod.Put, $"/api/v1/runs/{_alice.Run}/", ("bid_price", "9")), 405),
+        ("PATCH", "/api/v1/runs/{id:guid}", (m, _, _) => m.PatchFormAsync($"/api/v1/runs/{_alice.Run}/", ("bid_price", "9")), 405),
+        ("GET", "/api/v1/runs/{id:guid}/events", (m, _, _) => m.GetAsync($"/api/v1/runs/{_alice.Run}/events/"), 404),
+        ("GET", "/api/v1/jobs/{id:guid}", (m, _, _) => m.GetAsync($"/api/v1/jobs/{_alice.Job}/"), 404),
+        ("PATCH", "/api/v1/jobs/{id:guid}", (m, _, _) => m.PatchFormAsync($"/api/v1/jobs/{_alice.Job}/", ("status", "2")), 404),
+        ("GET", "/api/v1/jobs/{id:guid}/events", (m, _, _) => m.GetAsync($"/api/v1/jobs/{_alice.Job}/events/"), 404),
+        ("GET", "/api/v1/functions", (m, _, _) => m.GetAsync("/api/v1/functions/"), 200),
+        ("GET", "/api/v1/runs", (m, _, _) => m.GetAsync("/api/v1/runs/"), 200),
+        ("GET", "/api/v1/jobs", (m, _, _) => m.GetAsync("/api/v1/jobs/"), 200),
+        ("POST", "/api/v1/functions", (m, _, _) => m.PostFormAsync("/api/v1/functions/", ("name", "mallory's"), ("image", Jobs.MarketplaceKit.Python36),
+            ("code", Jobs.MarketplaceKit.HelloCode)), 201),
+        // Mallory has no balance: her own run is refused before anything is written.
+        ("POST", "/api/v1/runs", async (m, _, _) => await m.PostFormAsync("/api/v1/runs/",
+            ("function", Jobs.MarketplaceKit.Uuid((await m.GetAsync("/api/v1/functions/")).Array[0]!)), ("parameters", "((1,),)"), ("bid_price", "1")), 400),
         // Routes on the caller's own things: Alice's objects cannot even be named; the checks below show they stay as they were.
         ("GET", "/api/v1/instances", (m, _, _) => m.GetAsync(InstancesUrl), 200),
         ("POST", "/api/v1/instances", (m, _, _) => m.PostFormAsync(InstancesUrl, ("name", "mallory's"), ("ask_price", "1")), 201),
@@ -79,8 +102,11 @@ public sealed class AuthorisationMatrixTests(ApiFactory api) : IClassFixture<Api
     [Fact]
     public async Task Another_accounts_key_reads_and_changes_nothing_of_an_account_and_no_reply_names_it()
     {
-        var alice = await api.NewAccountAsync();
+        var alice = await api.NewBetaAccountAsync();
         var mallory = await api.NewAccountAsync();
+        var function = await Jobs.MarketplaceKit.CreateFunctionAsync(alice);
+        var run = Jobs.MarketplaceKit.Uuid(await Jobs.MarketplaceKit.CreateRunAsync(alice, function, "((1,),)"));
+        _alice = (function, run, Jobs.MarketplaceKit.Uuid((await Jobs.MarketplaceKit.JobsAsync(alice))[0]!));
         var gpu = await FirstUuid(alice, "/api/v1/gpus/");
         var registryPath = (await alice.GetAsync("/api/v1/images/")).EnsureStatus(200).Array
             .First(i => !i!["requires_gpu"]!.GetValue<bool>())!["registry_path"]!.GetValue<string>();
@@ -90,7 +116,7 @@ public sealed class AuthorisationMatrixTests(ApiFactory api) : IClassFixture<Api
         (await alice.PatchFormAsync(Url(instance) + "start/")).EnsureStatus(200);
         (await alice.GetAsync(Url(instance) + "get-jobs/")).EnsureStatus(200); // online: on the marketplace
         var aliceId = (await alice.AccountIdAsync()).ToString();
-        string[] aliceNames = [alice.Username, $"{alice.Username}@example.com", aliceId, instance, alice.Key];
+        string[] aliceNames = [alice.Username, $"{alice.Username}@example.com", aliceId, instance, alice.Key, _alice.Function, _alice.Run, _alice.Job];
         var before = await SnapshotAsync(alice, instance);
 
         foreach (var (method, route, attempt, expected) in Matrix)
@@ -113,7 +139,7 @@ public sealed class AuthorisationMatrixTests(ApiFactory api) : IClassFixture<Api
     {
         var parts = new List<JsonNode?>();
         foreach (var url in new[] { "/api/v1/users/account/", InstancesUrl, Url(instance), Url(instance) + "events/", "/api/v1/audit/",
-                     $"/api/v1/images/?instance={instance}" })
+                     $"/api/v1/images/?instance={instance}", "/api/v1/functions/", "/api/v1/runs/", "/api/v1/jobs/" })
             parts.Add(WithoutServerTime((await alice.GetAsync(url)).EnsureStatus(200).Json));
         return new JsonArray(parts.ToArray()).ToJsonString();
     }
