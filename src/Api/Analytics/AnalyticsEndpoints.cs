@@ -33,12 +33,15 @@ public sealed record ActorResponse(string Uuid, string Username);
 
 public sealed record ActivityDay(string Date, int Total, IReadOnlyDictionary<string, int> Events);
 
+public sealed record BillingDay(string Date, decimal Spent, decimal Earned, decimal Credited, int JobsCharged, int JobsPaid);
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     Converters = [typeof(ApiTimestampConverter)])]
 [JsonSerializable(typeof(MarketplaceStatistics))]
 [JsonSerializable(typeof(List<PriceHistoryEntry>))]
 [JsonSerializable(typeof(List<ActivityDay>))]
+[JsonSerializable(typeof(List<BillingDay>))]
 public sealed partial class AnalyticsJson : JsonSerializerContext
 {
     public static AnalyticsJson Api { get; } = new(new System.Text.Json.JsonSerializerOptions
@@ -68,10 +71,13 @@ public sealed record GetPriceHistory(Guid AccountId, Guid InstanceId) : IQuery<P
 
 public sealed record GetActivity(Guid AccountId, DateOnly? Since, DateOnly? Until) : IQuery<Projected<List<ActivityDay>>>;
 
+public sealed record GetBilling(Guid AccountId, DateOnly? Since, DateOnly? Until) : IQuery<Projected<List<BillingDay>>>;
+
 public sealed class AnalyticsHandlers(ProjectionProgressReader progress, MarketStatisticsReader market, EventLog log, IQuerySession session) :
     IQueryHandler<GetMarketplaceStatistics, Projected<MarketplaceStatistics>>,
     IQueryHandler<GetPriceHistory, Projected<List<PriceHistoryEntry>>>,
-    IQueryHandler<GetActivity, Projected<List<ActivityDay>>>
+    IQueryHandler<GetActivity, Projected<List<ActivityDay>>>,
+    IQueryHandler<GetBilling, Projected<List<BillingDay>>>
 {
     public async ValueTask<Projected<MarketplaceStatistics>> Handle(GetMarketplaceStatistics query, CancellationToken ct)
     {
@@ -107,6 +113,17 @@ public sealed class AnalyticsHandlers(ProjectionProgressReader progress, MarketS
         var rows = await days.OrderBy(x => x.Day).ToListAsync(ct);
         return new(position, rows.Select(d => new ActivityDay(
             d.Day.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Total, d.Events)).ToList());
+    }
+
+    public async ValueTask<Projected<List<BillingDay>>> Handle(GetBilling query, CancellationToken ct)
+    {
+        var position = await progress.ReadAsync(DailyBillingProjection.ProjectionName, ct);
+        var days = session.Query<DailyBilling>().Where(x => x.AccountId == query.AccountId);
+        if (query.Since is { } since) days = days.Where(x => x.Day >= Midnight(since));
+        if (query.Until is { } until) days = days.Where(x => x.Day <= Midnight(until));
+        var rows = await days.OrderBy(x => x.Day).ToListAsync(ct);
+        return new(position, rows.Select(d => new BillingDay(
+            d.Day.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Spent, d.Earned, d.Credited, d.JobsCharged, d.JobsPaid)).ToList());
     }
 
     private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -159,7 +176,29 @@ public static class AnalyticsEndpoints
                 new QueryParameter("since", "The first day (`YYYY-MM-DD`, UTC).", "string", "date"),
                 new QueryParameter("until", "The last day (`YYYY-MM-DD`, UTC).", "string", "date"))
             .Returns<List<ActivityDay>>().Errors(StatusCodes.Status400BadRequest));
+
+        MapBilling(app);
     }
+
+    private static void MapBilling(IEndpointRouteBuilder app) =>
+        app.MapGet("/api/v1/analytics/billing", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
+        {
+            var query = new QueryParameters(http.Request.Query);
+            var since = Date(query, http.Request.Query, "since");
+            var until = Date(query, http.Request.Query, "until");
+            if (since > until) query.Fail(FieldErrors.NonField, SinceAfterUntil);
+            query.ThrowIfInvalid();
+
+            var billing = await mediator.Send(new GetBilling(http.AccountId(), since, until), ct);
+            billing.Progress.WriteTo(http.Response);
+            return ApiResults.Ok(billing.Value, AnalyticsJson.Api.ListBillingDay);
+        }).Documented("listBilling", ApiTags.Analytics, "The caller's spending and earnings per day", d => d
+            .Describe("Per UTC day: what the caller spent on jobs, earned with its instances, and was credited; the days sum " +
+                      "to the balance." + Lag)
+            .Parameters(
+                new QueryParameter("since", "The first day (`YYYY-MM-DD`, UTC).", "string", "date"),
+                new QueryParameter("until", "The last day (`YYYY-MM-DD`, UTC).", "string", "date"))
+            .Returns<List<BillingDay>>().Errors(StatusCodes.Status400BadRequest));
 
     /// <summary>A UTC calendar day, <c>YYYY-MM-DD</c> (DRF's DateField: the last value wins).</summary>
     private static DateOnly? Date(QueryParameters query, IQueryCollection values, string name)

@@ -18,11 +18,15 @@ public static class AnalyticsProjections
         opts.Projections.Add<MarketListingProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
         opts.Projections.Add<PriceHistoryProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
         opts.Projections.Add<DailyActivityProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
+        opts.Projections.Add<DailyBillingProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
 
         opts.Schema.For<MarketListing>().DocumentAlias("market_listing");
         // The table of the document per instance it replaced: a database written before needs `projections rebuild -p
         // price_history` once (README, Upgrading).
         opts.Schema.For<PriceChange>().DocumentAlias("pricehistory").Duplicate(x => x.InstanceId);
+        opts.Schema.For<DailyBilling>().DocumentAlias("daily_billing")
+            .Duplicate(x => x.AccountId)
+            .Duplicate(x => x.Day, pgType: "timestamptz");
         opts.Schema.For<DailyActivity>()
             .Duplicate(x => x.AccountId)
             .Duplicate(x => x.Day, pgType: "timestamptz");

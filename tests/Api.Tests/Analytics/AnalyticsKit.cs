@@ -39,7 +39,7 @@ public static class AnalyticsKit
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var rows = new List<string>();
-        foreach (var table in new[] { "mt_doc_market_listing", "mt_doc_pricehistory", "mt_doc_dailyactivity" })
+        foreach (var table in new[] { "mt_doc_market_listing", "mt_doc_pricehistory", "mt_doc_dailyactivity", "mt_doc_daily_billing" })
         {
             // With the revision Marten keeps beside each document (the last event's sequence), which a rebuild must reproduce too.
             await using var command = new NpgsqlCommand(

@@ -37,7 +37,7 @@ public sealed class AnalyticsRebuildTests(ApiFactory api) : IClassFixture<ApiFac
         Assert.NotEqual(live, await AnalyticsDocumentsAsync(api.ConnectionString));
 
         var daemon = api.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
-        foreach (var projection in new[] { "market_listings", "price_history", "daily_activity" })
+        foreach (var projection in new[] { "market_listings", "price_history", "daily_activity", "daily_billing" })
         {
             await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(1), CancellationToken.None);
             // A rebuild leaves the shard's agent stopped in a running daemon: start it again.
