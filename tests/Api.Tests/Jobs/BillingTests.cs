@@ -31,6 +31,7 @@ public sealed class BillingTests(MarketplaceApiFactory factory) : MarketplaceTes
         Assert.NotEqual(0, unknown.ExitCode);
         CommandLineRunner.AssertNoStackTrace(unknown);
         Assert.Equal(5.25m, await consumer.BalanceAsync());
+        (await consumer.DeleteAsync("/api/v1/users/account/")).EnsureStatus(204); // its queued job with it
     }
 
     [Fact]
