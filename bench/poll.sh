@@ -5,11 +5,15 @@
 #
 #   bench/poll.sh                                  # defaults: ~5.5 minutes (7 on a busy machine)
 #   DURATION=5 ROUNDS=1 STEADY=20 bench/poll.sh    # a quicker try, ~3 minutes
+#   QUEUED=0 bench/poll.sh                         # without the job queue below
 #
 # Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP as in run.sh (10, 2, 32, 2, 5) for the
 #            saturation run; INSTANCES (1000) over ACCOUNTS (10); RATE (200) requests/s held for
 #            STEADY (60) s over STEADY_CONNECTIONS (20) connections in the steady run; PGBENCH
-#            (1; 0 skips) the pgbench comparison of the poll's SQL: bare, with its share lock, after DISCARD ALL.
+#            (1; 0 skips) the pgbench comparison of the poll's SQL: bare, with its share lock, after DISCARD ALL;
+#            QUEUED (10000) jobs waiting in the marketplace's queue that match no machine: half for an image no
+#            instance has installed, half for the installed one at a bid below every instance's consumer price,
+#            so each poll looks at the queue (through its index) and hands out nothing.
 #
 # It starts its own bench cluster (.local/bench-poll-pg, port 55434) and both apps as run.sh does,
 # but on 127.0.0.1:5103 (API) and :5104 (baseline), so that it does not collide with run.sh or
@@ -44,6 +48,8 @@ RATE=${RATE:-200}
 STEADY=${STEADY:-60}
 STEADY_CONNECTIONS=${STEADY_CONNECTIONS:-20}
 PGBENCH=${PGBENCH:-1}
+QUEUED=${QUEUED:-10000}
+[[ "$QUEUED" =~ ^[0-9]+$ ]] && [ $((QUEUED % 2)) = 0 ] || { echo "$bench_name: QUEUED must be an even number" >&2; exit 2; }
 check_knobs DURATION ROUNDS CONNECTIONS THREADS WARMUP INSTANCES ACCOUNTS RATE STEADY STEADY_CONNECTIONS
 [[ "$PGBENCH" =~ ^[01]$ ]] || { echo "$bench_name: PGBENCH must be 0 or 1" >&2; exit 2; }
 [ $((INSTANCES % ACCOUNTS)) = 0 ] || { echo "$bench_name: INSTANCES must be a multiple of ACCOUNTS" >&2; exit 2; }
@@ -94,16 +100,20 @@ seed_account() { # A: sign up bench-poll-A, create and start its instances; writ
   : >"$cfg"
   while read -r uuid; do
     [ ! -s "$cfg" ] || echo next >>"$cfg"
+    # The image the queue's matching half waits for, then the start.
+    printf 'url = "%s"\nrequest = "PATCH"\nheader = "Authorization: Token %s"\ndata = "image_registry_path=%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n' \
+      "$api_url/api/v1/instances/$uuid/add-image/" "$key" "$installed_image" >>"$cfg"
     printf 'url = "%s"\nrequest = "PATCH"\nheader = "Authorization: Token %s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
       "$api_url/api/v1/instances/$uuid/start/" "$key" >>"$cfg"
     echo "/api/v1/instances/$uuid/get-jobs/ Token $key" >>"$logs/targets-api-$a.txt"
   done < <(cut -f1 "$out" | sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p')
   [ "$(wc -l <"$logs/targets-api-$a.txt")" = "$per_account" ] || die "bench-poll-$a: $per_account instances created, uuids not found"
   curl -s -K "$cfg" >"$logs/seed-$a-start.out" || die "curl failed starting instances for bench-poll-$a"
-  [ "$(grep -cx 200 "$logs/seed-$a-start.out")" = "$per_account" ] \
+  [ "$(grep -cx 200 "$logs/seed-$a-start.out")" = "$((2 * per_account))" ] \
     || { sort "$logs/seed-$a-start.out" | uniq -c >&2; die "starts for bench-poll-$a did not all answer 200"; }
 }
 
+installed_image=sharedcloud/web-crawling-python36:latest
 log "seeding: $ACCOUNTS accounts x $per_account instances through the API, all started; $INSTANCES baseline rows"
 seed_start=$(date +%s)
 pids=()
@@ -129,6 +139,27 @@ base_psql -c "insert into bench_instances (id, owner, data)
 base_psql -At -c "select '/instances/' || id || '/touch' from bench_instances order by data ->> 'name'" >"$logs/targets-baseline.txt"
 [ "$(wc -l <"$logs/targets-baseline.txt")" = "$INSTANCES" ] || die "not $INSTANCES baseline rows"
 echo "   seeded in $(($(date +%s) - seed_start)) s"
+
+# The queue: QUEUED jobs that no machine matches, from one consumer credited by the operator's command.
+if [ "$QUEUED" -gt 0 ]; then
+  consumer_key=$(api_account bench-poll-consumer)
+  (ConnectionStrings__Postgres=$(pg_url bench_api) Auth__TokenSecret=$secret Logging__LogLevel__Default=Warning \
+    in_folder_of "$results/app/api/Sharedcloud.Es.Api.dll" credit --username bench-poll-consumer --amount 1000) >"$logs/credit.log" 2>&1 \
+    || { cat "$logs/credit.log" >&2; die "the credit command failed"; }
+  code='def handler(event):\n    return event[0]'
+  queue_run() { # image bid: a run of QUEUED/2 jobs
+    local function
+    function=$(http 201 -X POST -H "Authorization: Token $consumer_key" "$api_url/api/v1/functions/" \
+      --data-urlencode "name=queued" --data-urlencode "image=$1" --data-urlencode "code=$(printf "$code")" | json_field uuid)
+    http 201 -X POST -H "Authorization: Token $consumer_key" "$api_url/api/v1/runs/" --data-urlencode "function=$function" \
+      --data-urlencode "parameters=($(seq -s, 1 $((QUEUED / 2)) | sed 's/\([0-9]*\)/(\1,)/g'),)" --data-urlencode "bid_price=$2" >/dev/null
+  }
+  queue_run a8e496b2-ab15-40ee-a1bf-3a28d7a8a2c3 5     # python27: installed on no instance
+  queue_run 24b3a0f8-c405-4928-954f-d5c93273f88a 0.02  # python36, installed everywhere, below 0.02 x 1.2
+  queued=$(api_psql -At -c "select count(*) from sharedcloud.mt_doc_job where status = 1 and instance_id is null")
+  [ "$queued" = "$QUEUED" ] || die "$queued queued jobs, expected $QUEUED"
+  echo "   $QUEUED jobs queued that match no machine"
+fi
 
 # The event log before any poll.
 events_sql="select type, count(*) from sharedcloud.mt_events group by type order by type"
