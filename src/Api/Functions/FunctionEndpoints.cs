@@ -103,10 +103,18 @@ public static class FunctionEndpoints
             return ApiResults.Ok(list.Select(v => FunctionResponse.From(v.Function, v.NumRuns, now)).ToList(), ApiJson.Api.ListFunctionResponse);
         }).Documented("listFunctions", ApiTags.Functions, "The caller's functions, newest first", d => d.Returns<List<FunctionResponse>>());
 
-        function.MapGet("", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
-            Respond(await mediator.Send(new GetFunction(http.AccountId(), id), ct), http, clock))
-            .Documented("getFunction", ApiTags.Functions, "One function", d => d
-                .Returns<FunctionResponse>().ETag().Errors(StatusCodes.Status404NotFound));
+        // As it is, or with ?version=N or ?at=<time> as it was then (time travel; num_runs is today's).
+        function.MapGet("", async (Guid id, HttpContext http, IMediator mediator, IQuerySession session, TimeProvider clock,
+            CancellationToken ct) =>
+        {
+            if (PastStates.From(http.Request) is not { } past) return Respond(await mediator.Send(new GetFunction(http.AccountId(), id), ct), http, clock);
+            var then = await PastStates.LoadAsync<Function>(session, id, past, f => f.IsVisibleTo(http.AccountId()), ct);
+            return Respond(new FunctionView(then, await FunctionReadHandlers.RunCount(session, id, ct)), http, clock);
+        }).Documented("getFunction", ApiTags.Functions, "One function, as it is or as it was", d => d
+            .Parameters(
+                QueryParameter.Integer("version", "The function right after its Nth event.", 1),
+                QueryParameter.Time("at", "The function with every event recorded up to this time."))
+            .Returns<FunctionResponse>().ETag().Errors(StatusCodes.Status404NotFound));
 
         functions.MapPost("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {

@@ -139,9 +139,14 @@ public static class JobEndpoints
             .Describe("A later run's jobs before an earlier run's; within a run, the later tuple first.")
             .Returns<List<JobResponse>>());
 
-        job.MapGet("", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
-            Respond(await mediator.Send(new GetJob(http.AccountId(), id), ct), http, clock))
-            .Documented("getJob", ApiTags.Jobs, "One job of the caller's runs", d => d
+        job.MapGet("", async (Guid id, HttpContext http, IMediator mediator, IQuerySession session, TimeProvider clock,
+            CancellationToken ct) => PastStates.From(http.Request) is { } past
+            ? Respond(await PastStates.LoadAsync<Job>(session, id, past, j => j.AccountId == http.AccountId(), ct), http, clock)
+            : Respond(await mediator.Send(new GetJob(http.AccountId(), id), ct), http, clock))
+            .Documented("getJob", ApiTags.Jobs, "One job of the caller's runs, as it is or as it was", d => d
+                .Parameters(
+                    QueryParameter.Integer("version", "The job right after its Nth event (1 created, 2 assigned, ...).", 1),
+                    QueryParameter.Time("at", "The job with every event recorded up to this time."))
                 .Returns<JobResponse>().ETag().Errors(StatusCodes.Status404NotFound));
 
         job.MapPatch("", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>

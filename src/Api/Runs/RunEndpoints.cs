@@ -117,9 +117,15 @@ public static class RunEndpoints
             return ApiResults.Ok(list.Select(r => RunResponse.From(r, now)).ToList(), ApiJson.Api.ListRunResponse);
         }).Documented("listRuns", ApiTags.Runs, "The caller's runs, newest first", d => d.Returns<List<RunResponse>>());
 
-        run.MapGet("", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
-            Respond(await mediator.Send(new GetRun(http.AccountId(), id), ct), http, clock))
-            .Documented("getRun", ApiTags.Runs, "One run", d => d.Returns<RunResponse>().ETag().Errors(StatusCodes.Status404NotFound));
+        run.MapGet("", async (Guid id, HttpContext http, IMediator mediator, IQuerySession session, TimeProvider clock,
+            CancellationToken ct) => PastStates.From(http.Request) is { } past
+            ? Respond(await PastStates.LoadAsync<Run>(session, id, past, r => r.IsVisibleTo(http.AccountId()), ct), http, clock)
+            : Respond(await mediator.Send(new GetRun(http.AccountId(), id), ct), http, clock))
+            .Documented("getRun", ApiTags.Runs, "One run, as it is or as it was", d => d
+                .Parameters(
+                    QueryParameter.Integer("version", "The run right after its Nth event.", 1),
+                    QueryParameter.Time("at", "The run with every event recorded up to this time."))
+                .Returns<RunResponse>().ETag().Errors(StatusCodes.Status404NotFound));
 
         runs.MapPost("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {

@@ -52,6 +52,18 @@ public sealed class ProviderLoopTests(MarketplaceApiFactory factory) : Marketpla
         Assert.Equal(0, instance["num_assigned_jobs"]!.GetValue<int>());
         Assert.Equal(0, instance["num_running_jobs"]!.GetValue<int>());
         Assert.Empty(await provider.PollAsync(machine));
+
+        // Time travel over a job's stream: created, assigned, started, finished.
+        var job = Uuid(jobs[0]!);
+        var assigned = (await consumer.GetAsync($"/api/v1/jobs/{job}/?version=2")).EnsureStatus(200).Object;
+        Assert.Equal((1, machine), (assigned["status"]!.GetValue<int>(), assigned["instance"]!.GetValue<string>()));
+        Assert.Equal(2, (await consumer.GetAsync($"/api/v1/jobs/{job}/?version=3")).Object["status"]!.GetValue<int>());
+        Assert.Equal("\"2\"", (await consumer.GetAsync($"/api/v1/jobs/{job}/?version=2")).Headers.ETag!.Tag);
+        (await consumer.GetAsync($"/api/v1/jobs/{job}/?version=5")).EnsureStatus(404);
+        (await provider.GetAsync($"/api/v1/jobs/{job}/?version=1")).EnsureStatus(404);
+        Assert.Equal(3, (await consumer.GetAsync($"/api/v1/runs/{Uuid(run)}/?version=1")).EnsureStatus(200).Object["num_jobs"]!.GetValue<int>());
+        (await consumer.GetAsync($"/api/v1/runs/{Uuid(run)}/?version=2")).EnsureStatus(404);
+        Assert.Equal("hello", (await consumer.GetAsync($"/api/v1/functions/{function}/?at=2100-01-01")).EnsureStatus(200).Object["name"]!.GetValue<string>());
     }
 
     private static string Status(int status) => status switch { 1 => "CREATED", 2 => "IN_PROGRESS", 3 => "SUCCEEDED", 4 => "FAILED", _ => "TIMEOUT" };

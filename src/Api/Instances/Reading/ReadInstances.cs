@@ -46,33 +46,14 @@ public sealed class InstanceReadHandlers(InstanceReads reads) :
 
 public sealed class PastInstanceHandler(IQuerySession session) : IQueryHandler<GetPastInstance, Instance>
 {
-    public async ValueTask<Instance> Handle(GetPastInstance query, CancellationToken ct)
-    {
-        // The domain's fold over the stored events and their stored times, as the stored document was built (nothing at
-        // or after a deletion).
-        var state = query.Version is { } version
-            ? await session.Events.AggregateStreamAsync<Instance>(query.InstanceId, version: version, token: ct)
-            : await session.Events.AggregateStreamAsync<Instance>(query.InstanceId,
-                timestamp: LastStoredInstantBefore(query.Before!.Value), token: ct);
-        // Asked for a version past the end, Marten folds the whole stream: that version does not exist. Another
-        // account's instance does not exist for the caller either, nor does a stream of another kind (an account's
-        // uuid): it has no instance_registered, so no state.
-        if (state is null || !state.IsVisibleTo(query.AccountId) || (query.Version is { } v && state.Version != v))
-            throw new NotFoundException();
-        return state;
-    }
-
-    /// <summary>
-    /// Marten reads the events with timestamp &lt;= t; events are stored to the microsecond, so "before
-    /// <paramref name="end"/>" is "at or before the last microsecond before it".
-    /// </summary>
-    private static DateTimeOffset LastStoredInstantBefore(DateTimeOffset end) =>
-        end == DateTimeOffset.MaxValue ? end : EventClock.ToMicrosecond(end.AddTicks(-1));
+    public async ValueTask<Instance> Handle(GetPastInstance query, CancellationToken ct) =>
+        await PastStates.LoadAsync<Instance>(session, query.InstanceId, new PastMoment(query.Version, query.Before),
+            state => state.IsVisibleTo(query.AccountId), ct);
 }
 
 public static class ReadInstanceEndpoints
 {
-    public const string VersionOrAt = "Give either version or at, not both.";
+    public const string VersionOrAt = PastStates.VersionOrAt;
 
     public static void MapReads(this RouteGroupBuilder instances)
     {
@@ -113,16 +94,6 @@ public static class ReadInstanceEndpoints
     }
 
     /// <summary>The time-travel query, when the request has ?version= or ?at=; bad values are 400.</summary>
-    private static GetPastInstance? PastQuery(Guid id, HttpContext http)
-    {
-        var query = http.Request.Query;
-        if (!query.ContainsKey("version") && !query.ContainsKey("at")) return null;
-        var parameters = new QueryParameters(query);
-        var version = parameters.Integer("version", 1, long.MaxValue);
-        var at = parameters.Moment("at");
-        parameters.ThrowIfInvalid();
-        if (version is not null && at is not null)
-            throw new FieldErrorsException(FieldErrors.For(FieldErrors.NonField, VersionOrAt));
-        return new GetPastInstance(http.AccountId(), id, version, at?.End);
-    }
+    private static GetPastInstance? PastQuery(Guid id, HttpContext http) =>
+        PastStates.From(http.Request) is { } past ? new GetPastInstance(http.AccountId(), id, past.Version, past.Before) : null;
 }
