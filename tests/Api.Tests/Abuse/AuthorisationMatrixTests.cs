@@ -62,6 +62,7 @@ public sealed class AuthorisationMatrixTests(Jobs.MarketplaceApiFactory api) : I
         ("GET", "/api/v1/audit", (m, id, _) => m.GetAsync($"/api/v1/audit/?instance={id}"), 200),
         ("GET", "/api/v1/users", (m, _, _) => m.GetAsync("/api/v1/users/"), 200),
         ("GET", "/api/v1/analytics/activity", (m, _, _) => m.GetAsync("/api/v1/analytics/activity/"), 200),
+        ("GET", "/api/v1/analytics/billing", (m, _, _) => m.GetAsync("/api/v1/analytics/billing/"), 200),
         ("GET", "/api/v1/users/account", (m, _, _) => m.GetAsync("/api/v1/users/account/"), 200),
         ("PATCH", "/api/v1/users/account", (m, id, _) => m.SendJsonAsync(HttpMethod.Patch, "/api/v1/users/account/", new { uuid = id, email = "mallory@example.com" }), 200),
         // Shared reference data and the marketplace: readable by all, with no owner in them.

@@ -79,10 +79,10 @@ public sealed class SilenceTests(ShortSilenceApiFactory api) : IClassFixture<Sho
         var id = Uuid(await john.CreateInstanceAsync());
         (await john.SendFormAsync(HttpMethod.Patch, Url(id) + "start/")).EnsureStatus(200);
 
-        for (var i = 0; i < 12; i++) // 3 s of polls every 250 ms: longer than both windows
+        for (var i = 0; i < 30; i++) // 3 s of polls every 100 ms: longer than both windows, with room for a slow poll under load
         {
             (await john.GetAsync(Url(id) + "get-jobs/")).EnsureStatus(200);
-            await Task.Delay(250);
+            await Task.Delay(100);
         }
         Assert.Equal(["instance_registered", "instance_started", "instance_came_online"], await api.EventTypesAsync(id));
 
