@@ -161,20 +161,13 @@ public static class AnalyticsEndpoints
 
         app.MapGet("/api/v1/analytics/activity", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
-            var query = new QueryParameters(http.Request.Query);
-            var since = Date(query, http.Request.Query, "since");
-            var until = Date(query, http.Request.Query, "until");
-            if (since > until) query.Fail(FieldErrors.NonField, SinceAfterUntil);
-            query.ThrowIfInvalid();
-
+            var (since, until) = Days(http.Request.Query);
             var activity = await mediator.Send(new GetActivity(http.AccountId(), since, until), ct);
             activity.Progress.WriteTo(http.Response);
             return ApiResults.Ok(activity.Value, AnalyticsJson.Api.ListActivityDay);
         }).Documented("listActivity", ApiTags.Analytics, "The caller's daily activity", d => d
             .Describe("Per UTC day, the number of events of the caller's account and instances, by type." + Lag)
-            .Parameters(
-                new QueryParameter("since", "The first day (`YYYY-MM-DD`, UTC).", "string", "date"),
-                new QueryParameter("until", "The last day (`YYYY-MM-DD`, UTC).", "string", "date"))
+            .Parameters(DayParameters)
             .Returns<List<ActivityDay>>().Errors(StatusCodes.Status400BadRequest));
 
         MapBilling(app);
@@ -183,22 +176,32 @@ public static class AnalyticsEndpoints
     private static void MapBilling(IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/analytics/billing", async (HttpContext http, IMediator mediator, CancellationToken ct) =>
         {
-            var query = new QueryParameters(http.Request.Query);
-            var since = Date(query, http.Request.Query, "since");
-            var until = Date(query, http.Request.Query, "until");
-            if (since > until) query.Fail(FieldErrors.NonField, SinceAfterUntil);
-            query.ThrowIfInvalid();
-
+            var (since, until) = Days(http.Request.Query);
             var billing = await mediator.Send(new GetBilling(http.AccountId(), since, until), ct);
             billing.Progress.WriteTo(http.Response);
             return ApiResults.Ok(billing.Value, AnalyticsJson.Api.ListBillingDay);
         }).Documented("listBilling", ApiTags.Analytics, "The caller's spending and earnings per day", d => d
             .Describe("Per UTC day: what the caller spent on jobs, earned with its instances, and was credited; the days sum " +
                       "to the balance." + Lag)
-            .Parameters(
-                new QueryParameter("since", "The first day (`YYYY-MM-DD`, UTC).", "string", "date"),
-                new QueryParameter("until", "The last day (`YYYY-MM-DD`, UTC).", "string", "date"))
+            .Parameters(DayParameters)
             .Returns<List<BillingDay>>().Errors(StatusCodes.Status400BadRequest));
+
+    private static readonly QueryParameter[] DayParameters =
+    [
+        new("since", "The first day (`YYYY-MM-DD`, UTC).", "string", "date"),
+        new("until", "The last day (`YYYY-MM-DD`, UTC).", "string", "date"),
+    ];
+
+    /// <summary>An analytics range of UTC days, <c>?since=</c> and <c>?until=</c> (each optional); bad ones are 400.</summary>
+    private static (DateOnly? Since, DateOnly? Until) Days(IQueryCollection values)
+    {
+        var query = new QueryParameters(values);
+        var since = Date(query, values, "since");
+        var until = Date(query, values, "until");
+        if (since > until) query.Fail(FieldErrors.NonField, SinceAfterUntil);
+        query.ThrowIfInvalid();
+        return (since, until);
+    }
 
     /// <summary>A UTC calendar day, <c>YYYY-MM-DD</c> (DRF's DateField: the last value wins).</summary>
     private static DateOnly? Date(QueryParameters query, IQueryCollection values, string name)

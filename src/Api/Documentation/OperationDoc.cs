@@ -51,6 +51,11 @@ public sealed record OperationDoc(string OperationId, string Tag, string Summary
 
     public OperationDoc Parameters(params QueryParameter[] query) => this with { Query = [.. Query, .. query] };
 
+    /// <summary>A GET's time travel: <c>?version=</c> or <c>?at=</c> (<see cref="Infrastructure.PastStates"/>).</summary>
+    public OperationDoc TimeTravel(string kind, string? versions = null) => Parameters(
+        QueryParameter.Integer("version", $"The {kind} right after its Nth event{versions}.", 1),
+        QueryParameter.Time("at", $"The {kind} with every event recorded up to this time."));
+
     public OperationDoc Errors(params int[] statuses) => this with { ErrorStatuses = [.. ErrorStatuses, .. statuses] };
 
     public OperationDoc ETag() => this with { HasETag = true };

@@ -111,9 +111,7 @@ public static class FunctionEndpoints
             var then = await PastStates.LoadAsync<Function>(session, id, past, f => f.IsVisibleTo(http.AccountId()), ct);
             return Respond(new FunctionView(then, await FunctionReadHandlers.RunCount(session, id, ct)), http, clock);
         }).Documented("getFunction", ApiTags.Functions, "One function, as it is or as it was", d => d
-            .Parameters(
-                QueryParameter.Integer("version", "The function right after its Nth event.", 1),
-                QueryParameter.Time("at", "The function with every event recorded up to this time."))
+            .TimeTravel(Function.Kind)
             .Returns<FunctionResponse>().ETag().Errors(StatusCodes.Status404NotFound));
 
         functions.MapPost("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>

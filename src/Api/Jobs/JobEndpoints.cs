@@ -144,9 +144,7 @@ public static class JobEndpoints
             ? Respond(await PastStates.LoadAsync<Job>(session, id, past, j => j.AccountId == http.AccountId(), ct), http, clock)
             : Respond(await mediator.Send(new GetJob(http.AccountId(), id), ct), http, clock))
             .Documented("getJob", ApiTags.Jobs, "One job of the caller's runs, as it is or as it was", d => d
-                .Parameters(
-                    QueryParameter.Integer("version", "The job right after its Nth event (1 created, 2 assigned, ...).", 1),
-                    QueryParameter.Time("at", "The job with every event recorded up to this time."))
+                .TimeTravel(Job.Kind, " (1 created, 2 assigned, ...)")
                 .Returns<JobResponse>().ETag().Errors(StatusCodes.Status404NotFound));
 
         job.MapPatch("", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>

@@ -122,9 +122,7 @@ public static class RunEndpoints
             ? Respond(await PastStates.LoadAsync<Run>(session, id, past, r => r.IsVisibleTo(http.AccountId()), ct), http, clock)
             : Respond(await mediator.Send(new GetRun(http.AccountId(), id), ct), http, clock))
             .Documented("getRun", ApiTags.Runs, "One run, as it is or as it was", d => d
-                .Parameters(
-                    QueryParameter.Integer("version", "The run right after its Nth event.", 1),
-                    QueryParameter.Time("at", "The run with every event recorded up to this time."))
+                .TimeTravel(Run.Kind)
                 .Returns<RunResponse>().ETag().Errors(StatusCodes.Status404NotFound));
 
         runs.MapPost("", async (HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>

@@ -87,9 +87,7 @@ public static class ReadInstanceEndpoints
         }).Documented("getInstance", ApiTags.Instances, "One instance, as it is or as it was", d => d
             .Describe("With `version` or `at` (not both), the instance as it was then, also after its deletion; 404 where it did " +
                       "not exist. The ETag is that version's.")
-            .Parameters(
-                QueryParameter.Integer("version", "The instance right after its Nth event.", 1),
-                QueryParameter.Time("at", "The instance with every event recorded up to this time."))
+            .TimeTravel(Instance.Kind)
             .Returns<InstanceResponse>().ETag().IfNoneMatch().Errors(StatusCodes.Status404NotFound));
     }
 
