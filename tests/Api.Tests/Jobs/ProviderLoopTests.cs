@@ -68,3 +68,42 @@ public sealed class ProviderLoopTests(MarketplaceApiFactory factory) : Marketpla
 
     private static string Status(int status) => status switch { 1 => "CREATED", 2 => "IN_PROGRESS", 3 => "SUCCEEDED", 4 => "FAILED", _ => "TIMEOUT" };
 }
+
+/// <summary>A fact that needs this machine's interpreter of a runtime: skipped (and reported so) where there is none.</summary>
+public sealed class RuntimeFactAttribute : FactAttribute
+{
+    public RuntimeFactAttribute(string runtime)
+    {
+        if (MarketplaceKit.Interpreter(runtime) is null) Skip = $"no interpreter for {runtime} on this machine";
+    }
+}
+
+/// <summary>The other runtimes' wrapped code, run for real and reported back over HTTP.</summary>
+public sealed class RuntimeLoopTests(MarketplaceApiFactory factory) : MarketplaceTest(factory)
+{
+    private async Task RunsAndReports(string image, string imagePath, string runtime, string code)
+    {
+        var consumer = await Api.NewBetaAccountAsync();
+        var provider = await Api.NewAccountAsync();
+        await consumer.CreateRunAsync(await consumer.CreateFunctionAsync(image, code), "((1, 'é'), (2, 'ü'))");
+        var machine = await provider.StartMachineAsync(parallel: 2, imagePath: imagePath);
+        var payloads = await provider.PollAsync(machine);
+        Assert.Equal(2, payloads.Count);
+        foreach (var payload in payloads) Assert.Equal(0, (await provider.RunJobAsync(payload!, runtime)).ExitCode);
+
+        var jobs = await consumer.JobsAsync();
+        Assert.Equal(["2:ü", "1:é"], jobs.Select(j => j!["result"]!.GetValue<string>()));
+        Assert.Equal(["printed 2\n", "printed 1\n"], jobs.Select(j => j!["stdout"]!.GetValue<string>()));
+        Assert.All(jobs, j => Assert.Equal(3, j!["status"]!.GetValue<int>()));
+    }
+
+    [RuntimeFact("python27")]
+    public Task Python_27_code_runs_and_its_result_comes_back() =>
+        RunsAndReports(MarketplaceKit.Python27, MarketplaceKit.Python27Path, "python27",
+            "# -*- coding: utf-8 -*-\ndef handler(event):\n    print('printed %d' % event[0])\n    return u'%d:%s' % (event[0], event[1])\n");
+
+    [RuntimeFact("node8")]
+    public Task Node_code_runs_and_its_promised_result_comes_back() =>
+        RunsAndReports(MarketplaceKit.Node8, MarketplaceKit.Node8Path, "node8",
+            "function handler(event) {\n  console.log('printed ' + event[0]);\n  return Promise.resolve(event[0] + ':' + event[1]);\n}\n");
+}
