@@ -140,3 +140,24 @@ public static class MarketplaceKit
         .Select(dir => Path.Combine(dir, name))
         .FirstOrDefault(path => File.Exists(path) && !path.Contains("/.pyenv/shims/"));
 }
+
+/// <summary>A second API process (host) on another marketplace factory's database.</summary>
+public sealed class SecondMarketplaceNode(string database) : MarketplaceApiFactory
+{
+    protected override Task<string> ProvideDatabaseAsync() => Task.FromResult(database);
+
+    public static async Task<SecondMarketplaceNode> StartAsync(string database)
+    {
+        var node = new SecondMarketplaceNode(database);
+        await ((IAsyncLifetime)node).InitializeAsync();
+        return node;
+    }
+
+    /// <summary>The same account (its key) talking to this process.</summary>
+    public ApiClient As(ApiClient account)
+    {
+        var http = NewHttpClient();
+        http.DefaultRequestHeaders.Authorization = account.Http.DefaultRequestHeaders.Authorization;
+        return new ApiClient(http) { Username = account.Username, Password = account.Password, Key = account.Key };
+    }
+}
