@@ -133,7 +133,7 @@ public static class MartenConfiguration
         // The domain's states, kept inline: what reads serve and writes decide on. Their tables keep the names of
         // the read models they replaced (mt_doc_instancedetails, mt_doc_accountdetails), with the same JSON, so a
         // database written before needs no rebuild.
-        opts.Projections.Add(new StateProjection<Instance, IInstanceEvent>(InstanceProjection, "last_connection"),
+        opts.Projections.Add(new StateProjection<Instance, IInstanceEvent>(InstanceProjection, "last_connection", "num_assigned_jobs", "num_running_jobs"),
             ProjectionLifecycle.Inline, ForRebuilds);
         opts.Projections.Add(new StateProjection<Account, IAccountEvent>(AccountProjection), ProjectionLifecycle.Inline, ForRebuilds);
         opts.Schema.For<Instance>().DocumentAlias("instancedetails");

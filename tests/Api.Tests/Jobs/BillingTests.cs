@@ -65,4 +65,27 @@ public sealed class BillingTests(MarketplaceApiFactory factory) : MarketplaceTes
         Assert.Contains("account_paid", providerFeed);
         Assert.DoesNotContain("run_created", providerFeed);
     }
+
+    [Fact]
+    public async Task Events_verify_rebuilds_every_read_model_of_a_marketplace_with_jobs_held_and_billed()
+    {
+        var consumer = await Api.NewBetaAccountAsync();
+        var provider = await Api.NewAccountAsync();
+        await consumer.CreateRunAsync(await consumer.CreateFunctionAsync(), "((1,),(2,),(3,))");
+        var machine = await provider.StartMachineAsync(parallel: 2);
+        var jobs = (await provider.PollAsync(machine)).Select(p => p!["job_uuid"]!.GetValue<string>()).ToArray();
+        (await provider.ReportAsync(jobs[0], ("status", "2"))).EnsureStatus(200);
+        (await provider.ReportAsync(jobs[0], ("status", "3"), ("output", "ok\n"))).EnsureStatus(200);
+        (await provider.ReportAsync(jobs[1], ("status", "2"))).EnsureStatus(200); // held: its counter moved in place
+        await consumer.CaughtUpAsync("/api/v1/analytics/billing/");
+        await consumer.CaughtUpAsync("/api/v1/analytics/activity/");
+        await consumer.CaughtUpAsync("/api/v1/analytics/marketplace/");
+
+        var result = await CommandLineRunner.RunAsync(Api.ConnectionString, "events", "verify");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Job (sharedcloud.mt_doc_job): no differences", result.Stdout);
+        Assert.Matches(@"verify: every read model \((?:[5-9]|\d\d+)\) equals its rebuild", result.Stdout);
+        Assert.Equal(1, (await provider.GetAsync($"/api/v1/instances/{machine}/")).Object["num_running_jobs"]!.GetValue<int>());
+    }
 }
