@@ -46,7 +46,8 @@ public sealed class OfferHandlers(IQuerySession session, IOptions<PresenceOption
         {
             // On the consumer price as offers show it, rounded half up to 3 decimals: shown <= max exactly when
             // ask x 1.2 < max + 0.0005.
-            var asks = (max + 0.0005m) / Domain.Billing.Prices.ConsumerPrice(1);
+            // (A max beyond any price filters nothing; added to, decimal's largest values would overflow.)
+            var asks = max >= 1_000_000_000m ? decimal.MaxValue : (max + 0.0005m) / Domain.Billing.Prices.ConsumerPrice(1);
             offers = offers.Where(x => x.AskPrice < asks);
         }
         return await offers.OrderBy(x => x.AskPrice).ThenBy(x => x.CreatedAt).ToListAsync(ct);

@@ -71,6 +71,8 @@ public sealed class MarketplaceTests(ApiFactory api) : IClassFixture<ApiFactory>
         (await john.GetAsync("/api/v1/offers/?type=tpu")).Is(400, """{"type":["\"tpu\" is not a valid choice."]}""");
         (await john.GetAsync("/api/v1/offers/?gpu=titan")).Is(400, """{"gpu":["Must be a valid UUID."]}""");
         (await john.GetAsync("/api/v1/offers/?max_price=cheap")).Is(400, """{"max_price":["A valid number is required."]}""");
+        Assert.Equal(mine.Order(), Named(await john.GetAsync("/api/v1/offers/?max_price=79228162514264337593543950335"), mine)
+            .Select(o => o["name"]!.GetValue<string>()).Order());
         (await api.Anonymous().GetAsync("/api/v1/offers/")).EnsureStatus(401);
     }
 
