@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # A/B of two API variants on the same PostgreSQL: two configurations of this build, or another build
 # (say, main before a change) against this one. Each side gets its own database and the same seeding;
-# scenarios get, list20 and create, A/B alternated after a settle phase, as bench/run.sh.
+# scenarios get, list20, create, patch64 and patch1 (as bench/run.sh's), A/B alternated after a settle phase, as bench/run.sh.
 #
 #   A_ARGS="--Projections:Daemon=Disabled" bench/ab.sh        # B: this build as configured by default
 #   A_APP=/tmp/old-build bench/ab.sh                          # A: a folder holding Sharedcloud.Es.Api.dll
 #
 # Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP, SETTLE   as for bench/run.sh
-#            SCENARIOS        which of "get list20 create" to run (all by default)
+#            SCENARIOS        which of "get list20 create patch64 patch1" to run (get list20 create by default)
 #            A_APP            the A side's build folder (default: this build, like B)
 #            A_ARGS, B_ARGS   extra configuration per side, as command-line arguments (--Section:Key=value)
 #            A_ENV, B_ENV     extra environment per side (NAME=value ..., e.g. DOTNET_gcServer=0)

@@ -201,8 +201,8 @@ base_create() { # owner name -> uuid
 # the creates. Then `wrk_args() { pair_wrk_args "$@"; }` drives both with the same three scenarios.
 seed_pair() {
   local which url i
-  declare -gA key_get key_list key_create get_id
-  log "seeding both: 1 instance to read, 20 to list, a third account for creates"
+  declare -gA key_get key_list key_create get_id key_patch patch_ids
+  log "seeding both: 1 instance to read, 20 to list, a third account for creates, 64 instances to change"
   for which in api baseline; do
     url=$api_url
     [ "$which" = api ] || url=$base_url
@@ -211,6 +211,9 @@ seed_pair() {
     key_create[$which]=$(api_url=$url api_account bench-create)
     get_id[$which]=$(api_url=$url api_create "${key_get[$which]}" bench-read)
     for i in $(seq -w 1 20); do api_url=$url api_create "${key_list[$which]}" "bench-list-$i" >/dev/null; done
+    key_patch[$which]=$(api_url=$url api_account bench-patch)
+    patch_ids[$which]=""
+    for i in $(seq -w 1 64); do patch_ids[$which]+="$(api_url=$url api_create "${key_patch[$which]}" "bench-patch-$i") "; done
     [ -n "${key_get[$which]}" ] && [ -n "${key_list[$which]}" ] && [ -n "${key_create[$which]}" ] \
       && [ -n "${get_id[$which]}" ] || die "seeding the $which side returned no key or id"
   done
@@ -222,6 +225,10 @@ pair_wrk_args() { # SCENARIO SIDE
     get)    args=(-H "Authorization: Token ${key_get[$2]}" "$url/api/v1/instances/${get_id[$2]}/") ;;
     list20) args=(-H "Authorization: Token ${key_list[$2]}" "$url/api/v1/instances/") ;;
     create) args=(-s bench/post.lua "$url/api/v1/instances/"); authorization="Token ${key_create[$2]}" ;;
+    patch64|patch1)
+            args=(-s bench/patch.lua "$url"); authorization="Token ${key_patch[$2]}"; path="/api/v1/instances/{id}/"
+            ids=${patch_ids[$2]}
+            [ "$1" = patch64 ] || ids=${ids%% *} ;;
     *) die "unknown scenario $1" ;;
   esac
 }

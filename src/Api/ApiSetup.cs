@@ -128,6 +128,8 @@ public static class ApiSetup
         // pool need not reset them: DISCARD ALL on every checkout cost the poll a round trip of its own (README, Polling).
         services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(
             new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString));
+        services.AddSingleton(sp => WriteConnections.Create(connectionString,
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WriteOptions>>().Value.LockTimeout));
         services.AddSingleton<KeyCache>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
         services.AddSingleton<IPasswordHasher<AccountCredentials>, PasswordHasher<AccountCredentials>>();

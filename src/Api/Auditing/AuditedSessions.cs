@@ -1,5 +1,4 @@
 using Marten;
-using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Infrastructure;
 
 namespace Sharedcloud.Es.Api.Auditing;
@@ -8,16 +7,17 @@ namespace Sharedcloud.Es.Api.Auditing;
 /// Every session opened while serving a request is stamped with that request's audit metadata,
 /// so no handler can append an event that does not say who, why and where.
 /// </summary>
-public sealed class AuditedSessions(IDocumentStore store, IHttpContextAccessor http, IOptions<WriteOptions> writes) : ISessionFactory
+/// <remarks>
+/// The sessions are the write path's (<see cref="StreamWrites"/>): their connections come from
+/// <see cref="WriteConnections"/>, whose lock waits are bounded.
+/// </remarks>
+public sealed class AuditedSessions(IDocumentStore store, IHttpContextAccessor http, WriteConnections connections) : ISessionFactory
 {
-    /// <summary>How long a write waits for a stream's lock per attempt (see <see cref="Retry"/>).</summary>
-    public TimeSpan LockTimeout => writes.Value.LockTimeout;
-
     public IQuerySession QuerySession() => store.QuerySession();
 
     public IDocumentSession OpenSession()
     {
-        var session = store.LightweightSession();
+        var session = connections.OpenSession(store);
         http.HttpContext?.Audit()?.Stamp(session);
         return session;
     }

@@ -118,12 +118,14 @@ public static class DatabaseConnection
 }
 
 /// <summary>
-/// The process's connection pools: Marten's (sessions, Wolverine's outbox) and the raw data source
+/// The process's connection pools: Marten's (reads, the daemon, Wolverine's outbox), the write path's
+/// (<see cref="WriteConnections"/>) and the raw data source
 /// (authentication's listener, polls, audit reads, Idempotency-Key locks). When a connection is found
 /// dead, both are cleared, so that the next requests open fresh connections instead of finding the
 /// other dead ones one by one.
 /// </summary>
-public sealed class DatabasePools(IDocumentStore store, NpgsqlDataSource dataSource, ILogger<DatabasePools> logger)
+public sealed class DatabasePools(IDocumentStore store, NpgsqlDataSource dataSource, WriteConnections writes,
+    ILogger<DatabasePools> logger)
 {
     private long _lastClear;
 
@@ -136,6 +138,7 @@ public sealed class DatabasePools(IDocumentStore store, NpgsqlDataSource dataSou
         if (now - last < 1000 || Interlocked.CompareExchange(ref _lastClear, now, last) != last) return;
         logger.LogWarning("A database connection was lost; clearing the connection pools");
         dataSource.Clear();
+        writes.Clear();
         if (store.Storage.Database is PostgresqlDatabase marten) marten.DataSource.Clear();
     }
 }
