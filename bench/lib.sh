@@ -41,13 +41,13 @@ check_knobs() { # NAME... : each must hold a positive integer
 }
 
 # --- cleanup: stop whatever the script started -----------------------------------------------
-api_pid="" base_pid="" sampler_pid="" pg_started=""
+api_pid="" base_pid="" sampler_pid="" pg_started="" extra_pids=""
 cleanup() {
   local status=$?
-  for pid in $sampler_pid $api_pid $base_pid; do
+  for pid in $sampler_pid $api_pid $base_pid ${extra_pids:-}; do
     kill "$pid" 2>/dev/null || true
   done
-  for pid in $sampler_pid $api_pid $base_pid; do
+  for pid in $sampler_pid $api_pid $base_pid ${extra_pids:-}; do
     wait "$pid" 2>/dev/null || true
   done
   if [ -n "$pg_started" ]; then
