@@ -30,5 +30,6 @@ public static class AnalyticsSetup
 
     /// <summary>The readers behind the analytics endpoints.</summary>
     public static IServiceCollection AddAnalytics(this IServiceCollection services) =>
-        services.AddSingleton<ProjectionProgressReader>().AddSingleton<MarketStatisticsReader>();
+        services.AddSingleton<ProjectionProgressReader>().AddSingleton<MarketStatisticsReader>()
+            .AddHostedService<ProjectionWatchdog>();
 }

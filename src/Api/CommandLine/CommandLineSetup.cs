@@ -48,7 +48,48 @@ public static class CommandLineSetup
             await Console.Error.WriteLineAsync(problem);
             return 2;
         }
-        return await app.RunJasperFxCommands(MergeRepeatedFlags(args));
+        if (LiveRebuildArguments(args) is { } projections)
+            return await RunLiveRebuildAsync(app, projections);
+        return await app.RunJasperFxCommands(MergeRepeatedFlags(args.Where(a => a != InPlaceFlag).ToArray()));
+    }
+
+    public const string InPlaceFlag = "--in-place";
+
+    /// <summary>
+    /// <c>projections rebuild [-p NAME ...]</c> is the live rebuild (<see cref="LiveRebuild"/>): the projections named, or
+    /// all; null for any other command, and for <c>projections rebuild --in-place</c>, which is Marten's own (the read
+    /// model emptied and refilled where it is; for a stopped service).
+    /// </summary>
+    internal static IReadOnlyList<string>? LiveRebuildArguments(string[] args)
+    {
+        if (args.Length < 2 || args[0] != "projections" || args[1] != "rebuild" || args.Contains(InPlaceFlag)) return null;
+        var projections = new List<string>();
+        for (var i = 2; i < args.Length; i++)
+        {
+            if (args[i] is "-p" or "--projection" && i + 1 < args.Length) projections.Add(args[++i]);
+            else if (args[i].StartsWith("--") && i + 1 < args.Length && !args[i + 1].StartsWith('-')) i++; // Marten's other options
+        }
+        return projections;
+    }
+
+    private static async Task<int> RunLiveRebuildAsync(WebApplication app, IReadOnlyList<string> projections)
+    {
+        using var cancel = CommandCancellation.OnCtrlC();
+        try
+        {
+            await ActivatorUtilities.CreateInstance<LiveRebuild>(app.Services).RunAsync(projections, cancel.Token);
+            return 0;
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("cancelled: nothing was swapped in that was not complete");
+            return 1;
+        }
     }
 
     private static async Task<string?> UnreachableDatabaseAsync(WebApplication app)

@@ -14,9 +14,12 @@ public static class ProjectionRebuild
             .Distinct()
             .ToList();
 
-    public static async Task RebuildAllAsync(IDocumentStore store, CancellationToken ct)
+    public static Task RebuildAllAsync(IDocumentStore store, CancellationToken ct) =>
+        RebuildAsync(store, StoredProjections(store), ct);
+
+    /// <summary>Rebuilds the named projections of <paramref name="store"/> in place, with Marten's daemon.</summary>
+    public static async Task RebuildAsync(IDocumentStore store, IReadOnlyList<string> projections, CancellationToken ct)
     {
-        var projections = StoredProjections(store);
         using var daemon = await store.BuildProjectionDaemonAsync(logger: NullLogger.Instance);
         await ProgressBar.RunAsync("rebuilding read models", projections.Count, async progress =>
         {

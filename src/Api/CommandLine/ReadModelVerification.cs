@@ -23,7 +23,7 @@ public sealed class ReadModelVerification(IConfiguration configuration)
     private const string Live = MartenConfiguration.Schema;
     private const int Shown = 50;
 
-    private sealed record ReadModel(string Projection, ProjectionLifecycle Lifecycle, Type DocumentType, string Table, string[] Unversioned)
+    internal sealed record ReadModel(string Projection, ProjectionLifecycle Lifecycle, Type DocumentType, string Table, string[] Unversioned)
     {
         public string Snapshot => "live_" + Table;
     }
@@ -68,7 +68,7 @@ public sealed class ReadModelVerification(IConfiguration configuration)
     }
 
     /// <summary>The documents that stored projections write (not credentials, catalogs or idempotency records).</summary>
-    private static List<ReadModel> ReadModels(DocumentStore store) =>
+    internal static List<ReadModel> ReadModels(DocumentStore store) =>
         store.Options.Projections.All
             .Where(p => p.Lifecycle != ProjectionLifecycle.Live)
             .SelectMany(p => p.PublishedTypes().Select(type => new ReadModel(
@@ -116,7 +116,7 @@ public sealed class ReadModelVerification(IConfiguration configuration)
     }
 
     /// <summary>The columns both schemas' tables have (the live one may predate a Marten upgrade).</summary>
-    private static async Task<string> SharedColumnsAsync(NpgsqlConnection connection, string scratch, string table, CancellationToken ct)
+    internal static async Task<string> SharedColumnsAsync(NpgsqlConnection connection, string scratch, string table, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             "select string_agg(quote_ident(s.column_name), ', ' order by s.ordinal_position) from information_schema.columns s " +
@@ -170,7 +170,7 @@ public sealed class ReadModelVerification(IConfiguration configuration)
         return total;
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(ct);

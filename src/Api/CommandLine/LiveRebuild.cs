@@ -1,0 +1,196 @@
+using System.Data;
+using System.Reflection;
+using JasperFx.Events.Projections;
+using Marten;
+using Npgsql;
+using Sharedcloud.Es.Projections;
+using static Sharedcloud.Es.Api.CommandLine.ReadModelVerification;
+
+namespace Sharedcloud.Es.Api.CommandLine;
+
+/// <summary>
+/// <c>projections rebuild</c> beside live traffic: the read models are rebuilt aside and swapped in, so readers keep
+/// the current ones and no write is lost.
+/// <list type="number">
+/// <item>Build: the events, as one snapshot up to sequence C, are copied into a scratch schema that Marten creates
+/// with the live schema's DDL, and the projections are rebuilt there (Marten's daemon, this service's one-pass fold).
+/// The live tables are not touched.</item>
+/// <item>Catch up (inline read models): the streams whose live document has another revision than the rebuilt one were
+/// written since C; they are folded again from the live events into the scratch table, until few are left.</item>
+/// <item>Swap, per table, in one short transaction: the live table is locked ACCESS EXCLUSIVE (writers and readers of
+/// it wait; the lock is given up after <see cref="SwapLockTimeout"/> and tried again), the last streams are folded
+/// again, the fields written in place without events (a machine's last contact, its job counters) are carried over
+/// from the live rows, the live table moves out of the schema and the rebuilt one in, with the same name, indexes
+/// and constraints. For an async read model the projection's progress is set to C in the same transaction: its
+/// agent, wherever it runs, fails its next progress write, writes nothing, and is started again from C
+/// (<see cref="Analytics.ProjectionWatchdog"/>).</item>
+/// </list>
+/// The scratch schema and the retired tables are dropped at the end, whatever happens.
+/// </summary>
+public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore live)
+{
+    private const string Live = MartenConfiguration.Schema;
+    public static readonly TimeSpan SwapLockTimeout = TimeSpan.FromMilliseconds(500);
+    private const int SwapAttempts = 20;
+    private const int CatchUpRounds = 5;
+    private const int FewEnough = 100;
+
+    public async Task RunAsync(IReadOnlyList<string> requested, CancellationToken ct)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres")!;
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var scratch = $"{Live}_rebuild_{suffix}";
+        var retired = $"{Live}_retired_{suffix}";
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            using var store = DocumentStore.For(opts => MartenConfiguration.Configure(opts, connectionString, schema: scratch));
+            var projections = requested.Count > 0 ? requested : ProjectionRebuild.StoredProjections(store);
+            var unknown = projections.Except(ProjectionRebuild.StoredProjections(store)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"no stored projection is named {string.Join(", ", unknown)} " +
+                                            $"(there are {string.Join(", ", ProjectionRebuild.StoredProjections(store))})");
+            var models = ReadModels(store).Where(m => projections.Contains(m.Projection)).ToList();
+
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            var ceiling = await CopyEventsAsync(dataSource, scratch, ct);
+            await Console.Error.WriteLineAsync($"copied the events up to {ceiling:N0} into the scratch schema {scratch}; rebuilding there");
+            await ProjectionRebuild.RebuildAsync(store, projections, ct);
+
+            foreach (var model in models.Where(m => m.Lifecycle == ProjectionLifecycle.Inline))
+            {
+                for (var round = 0; round < CatchUpRounds; round++)
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync(ct);
+                    var caughtUp = await CatchUpAsync(connection, store, scratch, model, ct);
+                    if (caughtUp < FewEnough) break;
+                }
+            }
+
+            await using (var connection = await dataSource.OpenConnectionAsync(ct))
+                await ExecuteAsync(connection, $"create schema {retired}", ct);
+            foreach (var model in models)
+            {
+                var waited = await SwapAsync(dataSource, store, scratch, retired, model, ceiling, ct);
+                await Console.Error.WriteLineAsync(
+                    $"{Live}.{model.Table}: rebuilt ({model.Projection}) and swapped in (the swap held its lock for {waited.TotalMilliseconds:0} ms)");
+            }
+            Console.Out.WriteLine($"rebuilt {string.Join(", ", projections)} beside the live service, from {ceiling:N0} events and the writes since.");
+        }
+        finally
+        {
+            await using var drop = dataSource.CreateCommand($"drop schema if exists {scratch} cascade; drop schema if exists {retired} cascade");
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Copies the event log, as one snapshot, into the scratch schema; returns its last sequence number.</summary>
+    private static async Task<long> CopyEventsAsync(NpgsqlDataSource dataSource, string scratch, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        foreach (var table in new[] { "mt_streams", "mt_events" })
+        {
+            var columns = await SharedColumnsAsync(connection, scratch, table, ct);
+            await ExecuteAsync(connection, $"insert into {scratch}.{table} ({columns}) select {columns} from {Live}.{table}", ct);
+        }
+        await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {scratch}.mt_events", connection);
+        var ceiling = (long)(await max.ExecuteScalarAsync(ct))!;
+        if (ceiling > 0) await ExecuteAsync(connection, $"select setval('{scratch}.mt_events_sequence', {ceiling})", ct);
+        await snapshot.CommitAsync(ct);
+        return ceiling;
+    }
+
+    /// <summary>
+    /// Folds again, into the scratch table, the streams whose live document has another revision than the rebuilt
+    /// one (written since the snapshot, or deleted); returns how many there were. Inline documents are written in their
+    /// events' transaction, so the live revision is the stream's version.
+    /// </summary>
+    private async Task<int> CatchUpAsync(NpgsqlConnection connection, DocumentStore scratchStore, string scratch, ReadModel model,
+        CancellationToken ct)
+    {
+        var ids = new List<Guid>();
+        await using (var delta = new NpgsqlCommand(
+            $"select coalesce(l.id, s.id) from {Live}.{model.Table} l full join {scratch}.{model.Table} s on s.id = l.id " +
+            "where l.mt_version is distinct from s.mt_version", connection) { CommandTimeout = 0 })
+        await using (var reader = await delta.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        if (ids.Count == 0) return 0;
+        var refold = typeof(LiveRebuild).GetMethod(nameof(RefoldAsync), BindingFlags.NonPublic | BindingFlags.Instance)!
+            .MakeGenericMethod(model.DocumentType);
+        await (Task)refold.Invoke(this, [scratchStore, $"{scratch}.{model.Table}", ids, ct])!;
+        return ids.Count;
+    }
+
+    private async Task RefoldAsync<TState>(DocumentStore scratchStore, string table, List<Guid> ids, CancellationToken ct)
+        where TState : class
+    {
+        await using var reads = live.QuerySession();
+        await using var writes = scratchStore.LightweightSession();
+        foreach (var id in ids)
+        {
+            var state = await reads.Events.AggregateStreamAsync<TState>(id, token: ct);
+            var version = (await reads.Events.FetchStreamStateAsync(id, ct))?.Version ?? 0;
+            if (state is null)
+            {
+                writes.Delete<TState>(id);
+                continue;
+            }
+            writes.Store(state);
+            writes.QueueSqlCommand($"update {table} set mt_version = ? where id = ?", version, id);
+        }
+        await writes.SaveChangesAsync(ct);
+    }
+
+    /// <returns>How long the swap's transaction held the live table's lock.</returns>
+    private async Task<TimeSpan> SwapAsync(NpgsqlDataSource dataSource, DocumentStore scratchStore, string scratch, string retired,
+        ReadModel model, long ceiling, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            try
+            {
+                await ExecuteAsync(connection, $"set local lock_timeout = {(int)SwapLockTimeout.TotalMilliseconds}", ct);
+                await ExecuteAsync(connection, $"lock table {Live}.{model.Table} in access exclusive mode", ct);
+                var locked = System.Diagnostics.Stopwatch.StartNew();
+                if (model.Lifecycle == ProjectionLifecycle.Inline)
+                {
+                    // Every writer of the table has committed or waits behind the lock: the last streams are exact.
+                    await CatchUpAsync(connection, scratchStore, scratch, model, ct);
+                    if (model.Unversioned.Length > 0)
+                    {
+                        var carried = string.Join(", ", model.Unversioned.Select(f =>
+                            $"'{f}', coalesce(l.data -> '{f}', s.data -> '{f}')"));
+                        await ExecuteAsync(connection,
+                            $"update {scratch}.{model.Table} s set data = s.data || jsonb_build_object({carried}) " +
+                            $"from {Live}.{model.Table} l where l.id = s.id", ct);
+                    }
+                }
+                await ExecuteAsync(connection, $"analyze {scratch}.{model.Table}", ct);
+                await ExecuteAsync(connection, $"alter table {Live}.{model.Table} set schema {retired}", ct);
+                await ExecuteAsync(connection, $"alter table {scratch}.{model.Table} set schema {Live}", ct);
+                if (model.Lifecycle == ProjectionLifecycle.Async)
+                {
+                    await using var progress = new NpgsqlCommand(
+                        $"update {Live}.mt_event_progression set last_seq_id = $1, last_updated = transaction_timestamp() " +
+                        "where name like $2", connection);
+                    progress.Parameters.AddWithValue(ceiling);
+                    progress.Parameters.AddWithValue(model.Projection + ":%");
+                    if (await progress.ExecuteNonQueryAsync(ct) == 0)
+                        await ExecuteAsync(connection,
+                            $"insert into {Live}.mt_event_progression (name, last_seq_id, last_updated) " +
+                            $"values ('{model.Projection.Replace("'", "''")}:All', {ceiling}, transaction_timestamp())", ct);
+                }
+                await transaction.CommitAsync(ct);
+                return locked.Elapsed;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < SwapAttempts)
+            {
+                await transaction.RollbackAsync(ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+            }
+        }
+    }
+}
