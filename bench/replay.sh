@@ -58,7 +58,7 @@ for name in $projections; do
   log "projections rebuild -p $name"
   t0=$(date +%s.%N)
   # Marten allows a projection 5 minutes by default; a loaded machine may need more.
-  cli projections rebuild -p "$name" --shard-timeout 60m >"$logs/rebuild-$name.log" 2>&1 || { cat "$logs/rebuild-$name.log" >&2; die "rebuild of $name failed"; }
+  cli projections rebuild --in-place -p "$name" --shard-timeout 60m >"$logs/rebuild-$name.log" 2>&1 || { cat "$logs/rebuild-$name.log" >&2; die "rebuild of $name failed"; }
   wall=$(seconds_since "$t0")
   ms=$(sed -n "s/.*Finished rebuilding $name in \([0-9]*\) ms.*/\1/p" "$logs/rebuild-$name.log" | tail -n 1)
   [ -n "$ms" ] || die "no rebuild time for $name in $logs/rebuild-$name.log"

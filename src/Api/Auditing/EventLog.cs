@@ -190,13 +190,17 @@ public sealed class EventLog(NpgsqlDataSource dataSource)
 
 /// <summary>
 /// The audit feed's indexes on mt_events, which Marten does not manage: created at start-up, after
-/// Marten has migrated its own tables.
+/// Marten has migrated its own tables. Processes starting together take turns (an advisory lock for the
+/// transaction): two <c>create index if not exists</c> at once collide in the catalog.
 /// </summary>
 public sealed class AuditIndex : Marten.Schema.IInitialData
 {
+    private const long MigrationLock = 0x5341_7564_6974; // "SAudit"
+
     public async Task Populate(Marten.IDocumentStore store, CancellationToken cancellation)
     {
         await using var session = store.LightweightSession();
+        session.QueueSqlCommand($"select pg_advisory_xact_lock({MigrationLock})");
         session.QueueSqlCommand(EventLog.OwnerIndexSql);
         session.QueueSqlCommand(EventLog.OwnerTypeIndexSql);
         session.QueueSqlCommand(EventLog.PartyIndexSql);
