@@ -45,7 +45,7 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
-            using var store = DocumentStore.For(opts => MartenConfiguration.Configure(opts, connectionString, schema: scratch));
+            using var store = ScratchStore(connectionString, scratch);
             var projections = requested.Count > 0 ? requested : ProjectionRebuild.StoredProjections(store);
             var unknown = projections.Except(ProjectionRebuild.StoredProjections(store)).ToList();
             if (unknown.Count > 0)
@@ -161,6 +161,12 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
     private async Task<TimeSpan> SwapAsync(NpgsqlDataSource dataSource, DocumentStore scratchStore, string scratch, string retired,
         ReadModel model, long ceiling, CancellationToken ct)
     {
+        // The planner's statistics for the new table, taken before the lock (the rows the lock's catch-up adds are few).
+        await using (var analyze = dataSource.CreateCommand($"analyze {scratch}.{model.Table}"))
+        {
+            analyze.CommandTimeout = 0;
+            await analyze.ExecuteNonQueryAsync(ct);
+        }
         for (var attempt = 1; ; attempt++)
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -183,7 +189,6 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
                             $"from {Live}.{model.Table} l where l.id = s.id", ct);
                     }
                 }
-                await ExecuteAsync(connection, $"analyze {scratch}.{model.Table}", ct);
                 await ExecuteAsync(connection, $"alter table {Live}.{model.Table} set schema {retired}", ct);
                 await ExecuteAsync(connection, $"alter table {scratch}.{model.Table} set schema {Live}", ct);
                 if (model.Lifecycle == ProjectionLifecycle.Async)

@@ -36,7 +36,7 @@ public sealed class ReadModelVerification(IConfiguration configuration)
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
-            using var store = DocumentStore.For(opts => MartenConfiguration.Configure(opts, connectionString, schema: scratch));
+            using var store = ScratchStore(connectionString, scratch);
             var models = ReadModels(store);
             await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             var (events, lags) = await CopySnapshotAsync(dataSource, scratch, models, ct);
@@ -66,6 +66,16 @@ public sealed class ReadModelVerification(IConfiguration configuration)
             await drop.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// A store of the service's configuration in a scratch schema. Its projections are run by the command that built it
+    /// (ExternallyManaged: without that, Marten prints on stdout, the commands' data, that no daemon will run them).
+    /// </summary>
+    internal static DocumentStore ScratchStore(string connectionString, string schema) => DocumentStore.For(opts =>
+    {
+        MartenConfiguration.Configure(opts, connectionString, schema: schema);
+        opts.Projections.AsyncMode = JasperFx.Events.Daemon.DaemonMode.ExternallyManaged;
+    });
 
     /// <summary>The documents that stored projections write (not credentials, catalogs or idempotency records).</summary>
     internal static List<ReadModel> ReadModels(DocumentStore store) =>
