@@ -13,7 +13,7 @@ namespace Sharedcloud.Es.Api.CommandLine;
 /// <c>projections rebuild</c> beside live traffic: the read models are rebuilt aside and swapped in, so readers keep
 /// the current ones and no write is lost.
 /// <list type="number">
-/// <item>Build: the events, as one snapshot up to sequence C, are copied into a scratch schema that Marten creates
+/// <item>Build: the events up to sequence C (every one of them committed) are copied into a scratch schema that Marten creates
 /// with the live schema's DDL, and the projections are rebuilt there (Marten's daemon, this service's one-pass fold).
 /// The live tables are not touched.</item>
 /// <item>Catch up (inline read models): the streams whose live document has another revision than the rebuilt one were
@@ -85,20 +85,47 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
         }
     }
 
-    /// <summary>Copies the event log, as one snapshot, into the scratch schema; returns its last sequence number.</summary>
+    /// <summary>
+    /// Copies the event log up to a sequence number C below which every event has committed; returns C. A sequence
+    /// number is taken when an event is appended, before its transaction commits, so the highest committed one may have
+    /// lower ones still in flight: a share lock on the events, held for a moment, waits for the appends in flight and
+    /// reads C while none is (new appends wait behind it meanwhile). The events above C are the catch-up's: the
+    /// inline read models' through the revisions, the async ones' through their progress, set to C.
+    /// </summary>
     private static async Task<long> CopyEventsAsync(NpgsqlDataSource dataSource, string scratch, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        foreach (var table in new[] { "mt_streams", "mt_events" })
+        long ceiling;
+        for (var attempt = 1; ; attempt++)
         {
-            var columns = await SharedColumnsAsync(connection, scratch, table, ct);
-            await ExecuteAsync(connection, $"insert into {scratch}.{table} ({columns}) select {columns} from {Live}.{table}", ct);
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            try
+            {
+                await ExecuteAsync(connection, $"set local lock_timeout = {(int)SwapLockTimeout.TotalMilliseconds}", ct);
+                await ExecuteAsync(connection, $"lock table {Live}.mt_events in share mode", ct);
+                await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {Live}.mt_events", connection);
+                ceiling = (long)(await max.ExecuteScalarAsync(ct))!;
+                await transaction.CommitAsync(ct);
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < SwapAttempts)
+            {
+                await transaction.RollbackAsync(ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+            }
         }
-        await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {scratch}.mt_events", connection);
-        var ceiling = (long)(await max.ExecuteScalarAsync(ct))!;
-        if (ceiling > 0) await ExecuteAsync(connection, $"select setval('{scratch}.mt_events_sequence', {ceiling})", ct);
-        await snapshot.CommitAsync(ct);
+
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        await using (var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
+        {
+            var streams = await SharedColumnsAsync(connection, scratch, "mt_streams", ct);
+            await ExecuteAsync(connection, $"insert into {scratch}.mt_streams ({streams}) select {streams} from {Live}.mt_streams", ct);
+            var events = await SharedColumnsAsync(connection, scratch, "mt_events", ct);
+            await ExecuteAsync(connection,
+                $"insert into {scratch}.mt_events ({events}) select {events} from {Live}.mt_events where seq_id <= {ceiling}", ct);
+            if (ceiling > 0) await ExecuteAsync(connection, $"select setval('{scratch}.mt_events_sequence', {ceiling})", ct);
+            await snapshot.CommitAsync(ct);
+        }
         return ceiling;
     }
 

@@ -96,6 +96,9 @@ public sealed class LiveRebuildTests : IAsyncLifetime
         (await writers[0].SendFormAsync(HttpMethod.Patch, Url(priced), ("ask_price", "0.07"))).EnsureStatus(200);
         var history = (await writers[0].CaughtUpAsync(PriceHistory(priced))).Array;
         Assert.Equal("0.07", history[^1]!["ask_price"]!.ToString());
+        await writers[0].CaughtUpAsync(MarketplaceUrl);
+        await writers[0].CaughtUpAsync(ActivityUrl);
+        await writers[0].CaughtUpAsync("/api/v1/analytics/billing/");
 
         var verify = await CommandLineRunner.RunAsync(_first.ConnectionString, "events", "verify");
         Assert.True(verify.ExitCode == 0, verify.ToString());
