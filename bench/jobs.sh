@@ -131,7 +131,7 @@ for i in $(seq -w 1 64); do
   echo "$(base_create "$(cat /proc/sys/kernel/random/uuid)" "jobs-base-$i") -" >>"$logs/baseline-rows.txt"
 done
 
-export BENCH_THREADS=$THREADS
+export BENCH_THREADS=$THREADS BENCH_ERRORS_FILE=$logs/report-errors.txt
 wrk_args() {
   case "$1,$2" in
     report,api)      args=(-s bench/report.lua "$api_url"); assigned_jobs

@@ -1,11 +1,11 @@
 -- wrk script for the "report" scenario: providers report their assigned jobs, as a machine does: each job gets
--- PATCH status=2 (IN_PROGRESS) and, over 64 requests of its thread later (long after the first was answered), PATCH
+-- PATCH status=2 (IN_PROGRESS) and, over 1,000 requests of its thread later (long after the first was answered), PATCH
 -- status=3 with its output (SUCCEEDED, which bills it). BENCH_JOBS_FILE holds one "<job uuid> <API key>" per line (the
 -- key of the provider whose instance holds the job); each wrk thread takes its own share of the lines, so no job is
 -- reported twice. Against the baseline (BENCH_BASELINE=1) each request is instead the baseline's PATCH of one of
 -- the file's rows (bench/patch.lua's bare UPDATE). A thread that runs out of jobs starts over, and its reports then
 -- answer 4xx: wrk counts them as non-2xx, and the run is marked invalid.
-local lag = 64
+local lag = 1000 -- far more than a thread's connections: a job's start has been answered (even one that queued on its instance's row) before its finish is sent
 local jobs, keys = {}, {}
 local counter = 0
 thread_id, threads = 0, 1 -- globals: setup() sets them in each thread
@@ -52,4 +52,17 @@ function request()
   local m = counter - lag
   if m % 2 == 1 then return report((m + 1) / 2, "status=3&output=done") end
   return report(lag + m / 2, "status=2")
+end
+
+-- The first few refused answers of a thread go to BENCH_ERRORS_FILE (when set), to say why a run was marked invalid.
+local errors_file, logged = os.getenv("BENCH_ERRORS_FILE"), 0
+if errors_file ~= nil and errors_file ~= "" then
+  function response(status, headers, body)
+    if status >= 300 and logged < 5 then
+      logged = logged + 1
+      local f = io.open(errors_file, "a")
+      f:write(status, " ", counter, " ", body, "\n")
+      f:close()
+    end
+  end
 end

@@ -129,7 +129,7 @@ public static class ApiSetup
         services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(
             new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString));
         services.AddSingleton(sp => WriteConnections.Create(connectionString,
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WriteOptions>>().Value.LockTimeout));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WriteOptions>>().Value));
         services.AddSingleton<KeyCache>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
         services.AddSingleton<IPasswordHasher<AccountCredentials>, PasswordHasher<AccountCredentials>>();

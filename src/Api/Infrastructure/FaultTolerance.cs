@@ -19,6 +19,7 @@ public static class FaultTolerance
             .Bind(builder.Configuration.GetSection(WriteOptions.Section))
             .Validate(o => o.LockTimeout >= TimeSpan.FromMilliseconds(1) && o.LockTimeout <= TimeSpan.FromMinutes(1),
                 "Writes:LockTimeout must be between 1 millisecond and 1 minute.")
+            .Validate(o => o.MaxConnections is >= 1 and <= 1000, "Writes:MaxConnections must be between 1 and 1000.")
             .ValidateOnStart();
 
         // On SIGTERM Kestrel stops accepting at once and lets the requests in flight finish; this bounds the

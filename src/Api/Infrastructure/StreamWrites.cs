@@ -116,6 +116,13 @@ public sealed class WriteOptions
 
     /// <summary>How long one attempt of a write waits for a lock before it counts as a conflict.</summary>
     public TimeSpan LockTimeout { get; set; } = DefaultLockTimeout;
+
+    /// <summary>
+    /// The most connections the write path holds at once (its pool's Maximum Pool Size): writes beyond it wait for one,
+    /// as they would wait for their locks. The pool is beside Marten's and the raw one, so this bounds what writes add
+    /// to PostgreSQL's max_connections.
+    /// </summary>
+    public int MaxConnections { get; set; } = 32;
 }
 
 /// <summary>
@@ -129,9 +136,10 @@ public sealed class WriteConnections(string connectionString)
     /// <summary>The connection string of the pool (Npgsql keeps one per connection string).</summary>
     public string ConnectionString { get; } = connectionString;
 
-    public static WriteConnections Create(string connectionString, TimeSpan lockTimeout)
+    public static WriteConnections Create(string connectionString, WriteOptions options)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+        var lockTimeout = options.LockTimeout;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxPoolSize = options.MaxConnections };
         var setting = "-c lock_timeout=" + ((long)Math.Ceiling(lockTimeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
         builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? setting : builder.Options + " " + setting;
         return new WriteConnections(builder.ConnectionString);
