@@ -94,26 +94,11 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
     /// </summary>
     private static async Task<long> CopyEventsAsync(NpgsqlDataSource dataSource, string scratch, CancellationToken ct)
     {
-        long ceiling;
-        for (var attempt = 1; ; attempt++)
+        var ceiling = await UnderLockAsync(dataSource, $"{Live}.mt_events", "share", async connection =>
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            try
-            {
-                await ExecuteAsync(connection, $"set local lock_timeout = {(int)SwapLockTimeout.TotalMilliseconds}", ct);
-                await ExecuteAsync(connection, $"lock table {Live}.mt_events in share mode", ct);
-                await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {Live}.mt_events", connection);
-                ceiling = (long)(await max.ExecuteScalarAsync(ct))!;
-                await transaction.CommitAsync(ct);
-                break;
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < SwapAttempts)
-            {
-                await transaction.RollbackAsync(ct);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
-            }
-        }
+            await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {Live}.mt_events", connection);
+            return (long)(await max.ExecuteScalarAsync(ct))!;
+        }, ct);
 
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         await using (var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
@@ -194,6 +179,48 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
             analyze.CommandTimeout = 0;
             await analyze.ExecuteNonQueryAsync(ct);
         }
+        return await UnderLockAsync(dataSource, $"{Live}.{model.Table}", "access exclusive", async connection =>
+        {
+            var locked = System.Diagnostics.Stopwatch.StartNew();
+            if (model.Lifecycle == ProjectionLifecycle.Inline)
+            {
+                // Every writer of the table has committed or waits behind the lock: the last streams are exact.
+                await CatchUpAsync(connection, scratchStore, scratch, model, ct);
+                if (model.Unversioned.Length > 0)
+                {
+                    var carried = string.Join(", ", model.Unversioned.Select(f =>
+                        $"'{f}', coalesce(l.data -> '{f}', s.data -> '{f}')"));
+                    await ExecuteAsync(connection,
+                        $"update {scratch}.{model.Table} s set data = s.data || jsonb_build_object({carried}) " +
+                        $"from {Live}.{model.Table} l where l.id = s.id", ct);
+                }
+            }
+            await ExecuteAsync(connection, $"alter table {Live}.{model.Table} set schema {retired}", ct);
+            await ExecuteAsync(connection, $"alter table {scratch}.{model.Table} set schema {Live}", ct);
+            if (model.Lifecycle == ProjectionLifecycle.Async)
+            {
+                await using var progress = new NpgsqlCommand(
+                    $"update {Live}.mt_event_progression set last_seq_id = $1, last_updated = transaction_timestamp() " +
+                    "where name like $2", connection);
+                progress.Parameters.AddWithValue(ceiling);
+                progress.Parameters.AddWithValue(model.Projection + ":%");
+                if (await progress.ExecuteNonQueryAsync(ct) == 0)
+                    await ExecuteAsync(connection,
+                        $"insert into {Live}.mt_event_progression (name, last_seq_id, last_updated) " +
+                        $"values ('{model.Projection.Replace("'", "''")}:All', {ceiling}, transaction_timestamp())", ct);
+            }
+            return locked.Elapsed;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction that first locks <paramref name="table"/> in <paramref name="mode"/>,
+    /// waiting at most <see cref="SwapLockTimeout"/> for it (those who wait behind the lock wait no longer), and starts
+    /// over after a pause when it was not granted, up to <see cref="SwapAttempts"/> times.
+    /// </summary>
+    private static async Task<T> UnderLockAsync<T>(NpgsqlDataSource dataSource, string table, string mode,
+        Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -201,37 +228,10 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
             try
             {
                 await ExecuteAsync(connection, $"set local lock_timeout = {(int)SwapLockTimeout.TotalMilliseconds}", ct);
-                await ExecuteAsync(connection, $"lock table {Live}.{model.Table} in access exclusive mode", ct);
-                var locked = System.Diagnostics.Stopwatch.StartNew();
-                if (model.Lifecycle == ProjectionLifecycle.Inline)
-                {
-                    // Every writer of the table has committed or waits behind the lock: the last streams are exact.
-                    await CatchUpAsync(connection, scratchStore, scratch, model, ct);
-                    if (model.Unversioned.Length > 0)
-                    {
-                        var carried = string.Join(", ", model.Unversioned.Select(f =>
-                            $"'{f}', coalesce(l.data -> '{f}', s.data -> '{f}')"));
-                        await ExecuteAsync(connection,
-                            $"update {scratch}.{model.Table} s set data = s.data || jsonb_build_object({carried}) " +
-                            $"from {Live}.{model.Table} l where l.id = s.id", ct);
-                    }
-                }
-                await ExecuteAsync(connection, $"alter table {Live}.{model.Table} set schema {retired}", ct);
-                await ExecuteAsync(connection, $"alter table {scratch}.{model.Table} set schema {Live}", ct);
-                if (model.Lifecycle == ProjectionLifecycle.Async)
-                {
-                    await using var progress = new NpgsqlCommand(
-                        $"update {Live}.mt_event_progression set last_seq_id = $1, last_updated = transaction_timestamp() " +
-                        "where name like $2", connection);
-                    progress.Parameters.AddWithValue(ceiling);
-                    progress.Parameters.AddWithValue(model.Projection + ":%");
-                    if (await progress.ExecuteNonQueryAsync(ct) == 0)
-                        await ExecuteAsync(connection,
-                            $"insert into {Live}.mt_event_progression (name, last_seq_id, last_updated) " +
-                            $"values ('{model.Projection.Replace("'", "''")}:All', {ceiling}, transaction_timestamp())", ct);
-                }
+                await ExecuteAsync(connection, $"lock table {table} in {mode} mode", ct);
+                var result = await work(connection);
                 await transaction.CommitAsync(ct);
-                return locked.Elapsed;
+                return result;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < SwapAttempts)
             {
