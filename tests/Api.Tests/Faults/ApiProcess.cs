@@ -128,9 +128,9 @@ public sealed class ApiProcess : IAsyncDisposable
             await socket.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
             return false;
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
         {
-            return true;
+            return true; // reset: the listener was closing as the connection came; nothing accepts it
         }
     }
 
