@@ -92,6 +92,26 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public HttpClient NewHttpClient() => new() { BaseAddress = Address };
 
+    public const string Password = "a-long-enough-passphrase";
+
+    /// <summary>Signs up and logs in a new account (its username starts with <paramref name="prefix"/>) through this process.</summary>
+    public async Task<ApiClient> NewAccountAsync(string prefix = "user")
+    {
+        var username = prefix + Guid.NewGuid().ToString("N")[..12];
+        var anonymous = new ApiClient(NewHttpClient());
+        (await anonymous.PostFormAsync("/api/v1/users/", ("username", username), ("email", $"{username}@example.com"),
+            ("password", Password))).EnsureStatus(201);
+        return Client(await anonymous.LogInAsync(username, Password), username);
+    }
+
+    /// <summary>A client of this process with an account's key.</summary>
+    public ApiClient Client(string key, string username = "")
+    {
+        var http = NewHttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", key);
+        return new ApiClient(http) { Username = username, Password = Password, Key = key };
+    }
+
     /// <summary>kill -9: no shutdown code runs.</summary>
     public void Kill() => _process.Kill();
 

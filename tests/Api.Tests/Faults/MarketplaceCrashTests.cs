@@ -9,7 +9,6 @@ namespace Sharedcloud.Es.Api.Tests.Faults;
 /// <summary>The API process killed (kill -9) between a job's assignment and its reports: no job is lost or handed twice.</summary>
 public sealed class MarketplaceCrashTests
 {
-    private const string Password = "a-long-enough-passphrase";
 
     [Fact]
     public async Task Jobs_assigned_before_a_crash_are_answered_again_after_it_and_finish_once_each()
@@ -19,8 +18,8 @@ public sealed class MarketplaceCrashTests
         string[] handed;
         await using (var first = await ApiProcess.StartAsync(database, ("Billing:ExemptEmailPrefixes:0", MarketplaceApiFactory.ExemptPrefix)))
         {
-            var consumer = await NewAccountAsync(first, MarketplaceApiFactory.ExemptPrefix);
-            var provider = await NewAccountAsync(first, "provider");
+            var consumer = await first.NewAccountAsync(MarketplaceApiFactory.ExemptPrefix);
+            var provider = await first.NewAccountAsync("provider");
             (consumerKey, providerKey) = (consumer.Key!, provider.Key!);
             await consumer.CreateRunAsync(await consumer.CreateFunctionAsync());
             machine = await provider.StartMachineAsync(ask: "1", parallel: 3);
@@ -34,7 +33,7 @@ public sealed class MarketplaceCrashTests
         }
 
         await using var second = await ApiProcess.StartAsync(database, ("Billing:ExemptEmailPrefixes:0", MarketplaceApiFactory.ExemptPrefix));
-        var again = Client(second, providerKey);
+        var again = second.Client(providerKey);
         // The two it had not started are answered again; the started one is still its own to finish.
         var answered = (await again.PollAsync(machine)).Select(j => j!["job_uuid"]!.GetValue<string>()).Order().ToArray();
         Assert.Equal(handed[1..].Order(), answered);
@@ -46,7 +45,7 @@ public sealed class MarketplaceCrashTests
         }
         Assert.Empty(await again.PollAsync(machine));
 
-        var jobs = await Client(second, consumerKey).JobsAsync();
+        var jobs = await second.Client(consumerKey).JobsAsync();
         Assert.Equal(3, jobs.Count);
         Assert.All(jobs, j => Assert.Equal(3, j!["status"]!.GetValue<int>()));
         var instance = (await again.GetAsync($"/api/v1/instances/{machine}/")).EnsureStatus(200).Object;
@@ -64,19 +63,4 @@ public sealed class MarketplaceCrashTests
         Assert.Equal((3L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
     }
 
-    private static async Task<ApiClient> NewAccountAsync(ApiProcess api, string prefix)
-    {
-        var username = prefix + Guid.NewGuid().ToString("N")[..12];
-        var anonymous = new ApiClient(api.NewHttpClient());
-        (await anonymous.PostFormAsync("/api/v1/users/", ("username", username), ("email", $"{username}@example.com"),
-            ("password", Password))).EnsureStatus(201);
-        return Client(api, await anonymous.LogInAsync(username, Password), username);
-    }
-
-    private static ApiClient Client(ApiProcess api, string key, string username = "")
-    {
-        var http = api.NewHttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", key);
-        return new ApiClient(http) { Username = username, Password = Password, Key = key };
-    }
 }

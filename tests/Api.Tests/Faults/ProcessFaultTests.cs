@@ -16,7 +16,6 @@ namespace Sharedcloud.Es.Api.Tests.Faults;
 /// </summary>
 public sealed class ProcessFaultTests(ITestOutputHelper output)
 {
-    private const string Password = "a-long-enough-passphrase";
 
     [Fact]
     public async Task Killed_under_write_load_every_acknowledged_write_survives_and_read_models_equal_their_replay()
@@ -28,7 +27,7 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
         List<string> instances;
         await using (var first = await ApiProcess.StartAsync(database))
         {
-            var john = await NewAccountAsync(first);
+            var john = await first.NewAccountAsync();
             key = john.Key;
             instances = [];
             for (var i = 0; i < 8; i++) instances.Add(Uuid(await john.CreateInstanceAsync(("name", $"i{i}"), ("ask_price", "0.1"))));
@@ -37,7 +36,7 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
             using var stop = new CancellationTokenSource();
             var workers = Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
             {
-                var client = Client(first, key);
+                var client = first.Client(key);
                 for (var n = 0; !stop.IsCancellationRequested; n++)
                 {
                     var name = $"w{w}-{n}";
@@ -77,7 +76,7 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
         Assert.True(unanswered > 0, "the process was not killed under load");
 
         await using var second = await ApiProcess.StartAsync(database);
-        var again = Client(second, key); // the key is still good: its account was written before
+        var again = second.Client(key); // the key is still good: its account was written before
         var listed = (await again.GetAsync(InstancesUrl)).EnsureStatus(200).Array
             .Select(i => i!["uuid"]!.GetValue<string>()).ToHashSet();
 
@@ -110,7 +109,7 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
     {
         var database = await TestPostgres.CreateDatabaseAsync("sigterm");
         await using var api = await ApiProcess.StartAsync(database, ("Shutdown:Timeout", "00:00:10"));
-        var john = await NewAccountAsync(api);
+        var john = await api.NewAccountAsync();
         var id = Uuid(await john.CreateInstanceAsync());
         // Wolverine has work of its own to put away: a scheduled silence check.
         (await john.SendFormAsync(HttpMethod.Patch, Url(id) + "start/")).EnsureStatus(200);
@@ -149,23 +148,6 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
         Assert.Contains("Application is shutting down", api.Output);
         Assert.Equal(1, await CountAsync(database,
             "select count(*) from sharedcloud.mt_events where stream_id = $1 and type = 'instance_renamed'", Guid.Parse(id)));
-    }
-
-    private static async Task<ApiClient> NewAccountAsync(ApiProcess api)
-    {
-        var username = "user" + Guid.NewGuid().ToString("N")[..12];
-        var anonymous = new ApiClient(api.NewHttpClient());
-        (await anonymous.PostFormAsync("/api/v1/users/", ("username", username), ("email", $"{username}@example.com"),
-            ("password", Password))).EnsureStatus(201);
-        var key = await anonymous.LogInAsync(username, Password);
-        return Client(api, key, username);
-    }
-
-    private static ApiClient Client(ApiProcess api, string key, string username = "")
-    {
-        var http = api.NewHttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", key);
-        return new ApiClient(http) { Username = username, Password = Password, Key = key };
     }
 
     private static async Task<long> CountAsync(string database, string sql, params object[] parameters)
