@@ -66,8 +66,24 @@ public sealed class StreamWrites(ISessionFactory sessions)
     {
         var stream = await session.Events.FetchForExclusiveWriting<TState>(id, ct);
         var events = await decide(stream.Aggregate, session);
-        if (events.Count > 0) stream.AppendMany(events);
+        if (events.Count == 0) return stream;
+        stream.AppendMany(events);
+        if (stream.Aggregate is IHasParty party) Parties.Involve(stream.Events, party.PartyId);
         return stream;
+    }
+
+    /// <summary>
+    /// Locks and loads the streams <paramref name="ids"/> (their rows and inline documents) in one round trip, in id
+    /// order, so that writers that lock the same streams queue instead of deadlocking: a write that decides about
+    /// other streams beside its own (a payment's accounts). Returns them in that order.
+    /// </summary>
+    public static async Task<IReadOnlyList<IEventStream<TState>>> FetchManyForWritingAsync<TState>(IDocumentSession session,
+        IEnumerable<Guid> ids, CancellationToken ct) where TState : class
+    {
+        var batch = session.CreateBatchQuery();
+        var fetches = ids.Distinct().Order().Select(id => batch.Events.FetchForExclusiveWriting<TState>(id)).ToList();
+        await batch.Execute(ct);
+        return await Task.WhenAll(fetches);
     }
 
     /// <summary>Appends a decision's events for other streams (a cascade's), whose locks the decision took.</summary>

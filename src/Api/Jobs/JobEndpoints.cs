@@ -39,49 +39,39 @@ public sealed class JobReadHandlers(IQuerySession session) : IQueryHandler<ListJ
 }
 
 /// <summary>
-/// A machine's report: in one transaction, the job's lock and state, the decision, its events, the instance's counters
-/// and, for a billed outcome, the two accounts' payments (their streams locked in id order, so two reports that pay
-/// the same accounts queue instead of deadlocking).
+/// A machine's report, on the write path: the job's lock and state, the decision, its events, the instance's counters
+/// and, for a billed outcome, the two accounts' payments (<see cref="Payments"/>), in one transaction.
 /// </summary>
 public sealed class ReportJobHandler(StreamWrites writes) : ICommandHandler<ReportJob, Job>
 {
     public async ValueTask<Job> Handle(ReportJob command, CancellationToken ct) =>
-        await writes.InTransactionAsync(async session =>
+        (await writes.DecideAsync<Job>(command.JobId, async (state, session) =>
         {
-            var stream = await session.Events.FetchForExclusiveWriting<Job>(command.JobId, ct);
-            var state = stream.Aggregate;
             var (events, money) = ReportJob.Decide(command, state);
-            if (events.Count == 0) return state!;
-
-            var instanceId = state!.InstanceId!.Value;
-            stream.AppendMany(events);
-            JobParties.Involve(stream.Events, state.AccountId);
             foreach (var e in events)
-                if (e is JobStarted) JobLocks.MoveCounters(session, instanceId, assigned: -1, running: 1);
-                else if (e is JobFinished) JobLocks.MoveCounters(session, instanceId, assigned: 0, running: -1);
-
-            foreach (var account in money.GroupBy(m => m.StreamId).OrderBy(g => g.Key))
-            {
-                var payee = await session.Events.FetchForExclusiveWriting<Account>(account.Key, ct);
-                if (payee.Aggregate is null) continue; // a deleted account is paid nothing
-                payee.AppendMany(account.Select(m => m.Event).ToArray());
-                if (account.Key == state.AccountId) JobParties.Involve(payee.Events, state.AccountId);
-            }
-            await session.SaveChangesAsync(ct);
-            return stream.Events.Aggregate(state, (s, e) => Job.Evolve(s, e.Data, e.Timestamp)!);
-        }, ct);
+                if (e is JobStarted) JobLocks.MoveCounters(session, state!.InstanceId!.Value, assigned: -1, running: 1);
+                else if (e is JobFinished) JobLocks.MoveCounters(session, state!.InstanceId!.Value, assigned: 0, running: -1);
+            await Payments.RecordAsync(session, state!, money, ct);
+            return events;
+        }, ct))!;
 }
 
 /// <summary>
-/// A job's events are the consumer's as much as the provider's: those the provider's side appends (assignment,
-/// reports, releases, the consumer's charge) carry the consumer as a party, and the audit feed shows an account the
-/// events it owns and those it is a party to.
+/// The moves of money a job's outcome makes: each account's stream locked and loaded, all in one round trip and in id
+/// order (so two reports that pay the same accounts queue instead of deadlocking), and its events appended. A deleted
+/// account is paid nothing. The consumer's charge carries the consumer as a party: the provider's request appends it.
 /// </summary>
-public static class JobParties
+public static class Payments
 {
-    public static void Involve(IEnumerable<JasperFx.Events.IEvent> events, Guid consumer)
+    public static async Task RecordAsync(IDocumentSession session, Job job, IReadOnlyList<Elsewhere> money, CancellationToken ct)
     {
-        foreach (var e in events) e.SetHeader(RequestAudit.PartyIdHeader, consumer.ToString());
+        if (money.Count == 0) return;
+        foreach (var payee in await StreamWrites.FetchManyForWritingAsync<Account>(session, money.Select(m => m.StreamId), ct))
+        {
+            if (payee.Aggregate is null) continue;
+            payee.AppendMany(money.Where(m => m.StreamId == payee.Id).Select(m => m.Event).ToArray());
+            if (payee.Id == job.AccountId) Parties.Involve(payee.Events, job.AccountId);
+        }
     }
 }
 

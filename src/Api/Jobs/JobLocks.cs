@@ -1,3 +1,4 @@
+using Sharedcloud.Es.Api.Auditing;
 using Marten;
 using Sharedcloud.Es.Domain.Jobs;
 using Sharedcloud.Es.Projections;
@@ -54,7 +55,7 @@ public static class JobLocks
         foreach (var release in Domain.Jobs.Dispatching.Dispatch.Release(held, instanceId, reason))
         {
             var stream = session.Events.Append(release.StreamId, release.Event);
-            JobParties.Involve(stream.Events, held.First(j => j.Id == release.StreamId).AccountId);
+            Parties.Involve(stream.Events, held.First(j => j.Id == release.StreamId).AccountId);
         }
     }
 

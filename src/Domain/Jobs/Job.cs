@@ -49,9 +49,11 @@ public sealed record JobDeleted(Guid JobId) : IJobEvent;
 /// A job as its events made it, kept inline: the queue (dispatch reads the CREATED, unassigned ones), the consumer's
 /// list, and what reports decide on. Deleted jobs have none. Times come from the events.
 /// </summary>
-public sealed record Job : IEvolving<Job>
+public sealed record Job : IEvolving<Job>, IHasParty
 {
     public const string Kind = "job";
+
+    Guid IHasParty.PartyId => AccountId;
 
     public Guid Id { get; init; }
     public Guid RunId { get; init; }

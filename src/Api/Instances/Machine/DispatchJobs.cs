@@ -1,5 +1,6 @@
 using Marten;
 using Mediator;
+using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Jobs;
 using Sharedcloud.Es.Domain.Billing;
@@ -47,7 +48,7 @@ public sealed class DispatchJobsHandler(StreamWrites writes) : ICommandHandler<D
                 {
                     var job = session.Events.Append(assignment.JobId, assignment);
                     var queued = candidates.First(c => c.Id == assignment.JobId);
-                    JobParties.Involve(job.Events, queued.AccountId);
+                    Parties.Involve(job.Events, queued.AccountId);
                     assigned.Add(queued);
                 }
                 JobLocks.MoveCounters(session, instance.Id, assigned: assigned.Count, running: 0);
