@@ -11,7 +11,7 @@ with open(sys.argv[1]) as f:
     profile = json.load(f)
 names = [frame["name"] for frame in profile["shared"]["frames"]]
 
-inclusive, exclusive, total = Counter(), Counter(), 0
+inclusive, exclusive, on_cpu, total = Counter(), Counter(), Counter(), 0
 for thread in profile["profiles"]:
     if thread["type"] != "evented":
         continue
@@ -39,7 +39,11 @@ for thread in profile["profiles"]:
         else:
             depth = len(stack)
             duration = event["at"] - opened[depth]
-            exclusive[stack.pop()] += duration - child[depth]
+            frame = stack.pop()
+            exclusive[frame] += duration - child[depth]
+            # newer dotnet-trace versions end each sampled stack with a CPU_TIME frame: its time is its caller's work
+            if names[frame] == "CPU_TIME" and stack:
+                on_cpu[stack[-1]] += duration
             if depth > 1:
                 child[depth - 1] += duration
             else:
@@ -50,6 +54,8 @@ idle = ("WaitHandle", "Monitor.Wait", "Thread.Sleep", "LowLevelLifoSemaphore", "
         "epoll_wait", "ManualResetEventSlim.Wait", "Interop+Sys.WaitForSocketEvents", "SemaphoreSlim.Wait",
         "UNMANAGED_CODE_TIME", "LowLevelSpinWaiter", "Thread.PollGC", "WaitOne", "WaitForSingleObject")
 busy = total - sum(v for k, v in exclusive.items() if any(w in names[k] for w in idle))
+if on_cpu:  # stacks marked CPU_TIME: only those are work, and the frame under the mark is the exclusive one
+    exclusive, busy = on_cpu, sum(on_cpu.values())
 
 def show(title, counter):
     print(f"\n{title} (% of busy samples; busy = {busy:.0f} of {total:.0f} ms)")
