@@ -123,6 +123,7 @@ public static class ApiSetup
         services.AddScoped<Sharedcloud.Es.Api.Accounts.AccountKeys>();
         services.AddSingleton<EventLog>();
         services.AddSingleton<InstanceReads>();
+        services.AddSingleton<AuditedSessions>();
         services.AddSingleton<StreamWrites>();
         // The raw statements (the poll, the audit feed, GET's reads) leave no session state on their connections, so the
         // pool need not reset them: DISCARD ALL on every checkout cost the poll a round trip of its own (README, Polling).

@@ -21,4 +21,12 @@ public sealed class AuditedSessions(IDocumentStore store, IHttpContextAccessor h
         http.HttpContext?.Audit()?.Stamp(session);
         return session;
     }
+
+    /// <summary>A transaction of the write path (<see cref="StreamWrites"/>), its session stamped as any other.</summary>
+    public async Task<WriteTransaction> BeginWriteAsync(CancellationToken ct)
+    {
+        var write = await connections.BeginAsync(store, ct);
+        http.HttpContext?.Audit()?.Stamp(write.Session);
+        return write;
+    }
 }

@@ -21,7 +21,7 @@ public delegate ValueTask<IReadOnlyList<object>> Decision<in TState>(TState? sta
 /// <see cref="WriteConnections"/>); an attempt that times out or loses a race starts over on the new
 /// state, and after <see cref="MaxAttempts"/> the client gets 409 with nothing written.
 /// </summary>
-public sealed class StreamWrites(ISessionFactory sessions)
+public sealed class StreamWrites(AuditedSessions sessions)
 {
     public const int MaxAttempts = 5;
 
@@ -100,11 +100,12 @@ public sealed class StreamWrites(ISessionFactory sessions)
     {
         for (var i = 1; ; i++)
         {
-            await using var session = sessions.OpenSession();
+            await using var write = await sessions.BeginWriteAsync(ct);
             try
             {
-                await session.BeginTransactionAsync(ct); // sent with the attempt's first statement
-                return await attempt(session);
+                var result = await attempt(write.Session);
+                await write.CompleteAsync(ct);
+                return result;
             }
             catch (Exception e) when (DatabaseFaults.IsConflict(e) && i < MaxAttempts)
             {
@@ -147,10 +148,12 @@ public sealed class WriteOptions
 /// stream's row, a job's, an account's hold) is bounded so, with no statement of its own: a <c>SET LOCAL</c> in each
 /// transaction was a round trip of its own, about a fifth of a PATCH's time in the API (bench/trace.sh).
 /// </summary>
-public sealed class WriteConnections(string connectionString)
+public sealed class WriteConnections(string connectionString) : IAsyncDisposable
 {
-    /// <summary>The connection string of the pool (Npgsql keeps one per connection string).</summary>
+    /// <summary>The connection string of the pool.</summary>
     public string ConnectionString { get; } = connectionString;
+
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
 
     public static WriteConnections Create(string connectionString, WriteOptions options)
     {
@@ -161,14 +164,89 @@ public sealed class WriteConnections(string connectionString)
         return new WriteConnections(builder.ConnectionString);
     }
 
-    /// <summary>A session of the store on one of these connections.</summary>
+    /// <summary>A session of the store on one of these connections, whose transactions Marten manages.</summary>
     public IDocumentSession OpenSession(IDocumentStore store) =>
         store.LightweightSession(Marten.Services.SessionOptions.ForConnectionString(ConnectionString));
 
-    /// <summary>Drops the pool's idle connections (after a connection was found dead).</summary>
+    /// <summary>A transaction of the write path on one of these connections (<see cref="WriteTransaction"/>).</summary>
+    public async Task<WriteTransaction> BeginAsync(IDocumentStore store, CancellationToken ct)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            return new WriteTransaction(store, connection, await connection.BeginTransactionAsync(ct));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Drops the pools' idle connections (after a connection was found dead).</summary>
     public void Clear()
     {
+        _dataSource.Clear();
         using var connection = new NpgsqlConnection(ConnectionString);
         NpgsqlConnection.ClearPool(connection);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
+
+/// <summary>
+/// One attempt of a write: a session on a transaction of the write path's own, which commits in the round trip of the
+/// session's save. Marten sends COMMIT as a round trip of its own after the batch of a save; here the session does not
+/// own the transaction (<see cref="Marten.Services.SessionOptions.ForTransaction"/>), and a listener, the last thing
+/// Marten runs before it builds the batch (after the inline projections and every other listener), puts a COMMIT at the
+/// batch's end. PostgreSQL runs it only when every statement before it succeeded; a failed batch leaves the transaction
+/// to be rolled back when this is disposed, as one that never saved. A save with a listener after this one (an outbox
+/// enrolled by the decision, whose envelopes must commit with the events) gets no COMMIT in its batch:
+/// <see cref="CompleteAsync"/> sends it.
+/// </summary>
+public sealed class WriteTransaction : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _transaction;
+    private readonly CommitWithTheBatch _commit = new();
+
+    internal WriteTransaction(IDocumentStore store, NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        _connection = connection;
+        _transaction = transaction; // Npgsql sends BEGIN with the transaction's first statement
+        Session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction));
+        Session.Listeners.Add(_commit);
+    }
+
+    public IDocumentSession Session { get; }
+
+    /// <summary>Commits what the attempt saved, unless its save already did. An attempt that saved nothing is rolled back.</summary>
+    public async Task CompleteAsync(CancellationToken ct)
+    {
+        if (_commit.Saved && !_commit.Committed) await _transaction.CommitAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Session.DisposeAsync();
+        await _transaction.DisposeAsync(); // rolls back unless committed (Npgsql knows from the server's status)
+        await _connection.DisposeAsync();
+    }
+
+    private sealed class CommitWithTheBatch : DocumentSessionListenerBase
+    {
+        public bool Saved { get; private set; }
+        public bool Committed { get; private set; }
+
+        public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+        {
+            Saved = true;
+            if (!Committed && ReferenceEquals(session.Listeners[^1], this))
+            {
+                session.QueueSqlCommand("commit");
+                Committed = true; // once the save returns; a save that throws leaves nothing to commit
+            }
+            return Task.CompletedTask;
+        }
     }
 }

@@ -52,12 +52,13 @@ public sealed class DispatchJobsHandler(StreamWrites writes) : ICommandHandler<D
                     assigned.Add(queued);
                 }
                 JobLocks.MoveCounters(session, instance.Id, assigned: assigned.Count, running: 0);
-                if (assigned.Count > 0) await session.SaveChangesAsync(ct);
             }
 
             var toRun = held.Where(j => j.Status == JobStatus.Created).Concat(assigned).ToList();
             if (toRun.Count == 0) return [];
+            // Read before the save, which commits (the write path's save ends its transaction).
             var runs = (await session.LoadManyAsync<Run>(ct, toRun.Select(j => j.RunId).Distinct())).ToDictionary(r => r.Id);
+            if (assigned.Count > 0) await session.SaveChangesAsync(ct);
             return toRun.Where(j => runs.ContainsKey(j.RunId)).Select(j => Payload(j, runs[j.RunId])).ToList();
         }, ct);
 
