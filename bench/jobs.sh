@@ -60,6 +60,10 @@ request() { # METHOD URL KEY [DATA]: one curl config entry, appended to $cfg
     "$2" "$1" "$3" "${4:+data = \"$4\"$'\n'}" >>"$cfg"
 }
 
+# The report scenario's machines poll once, then only report for minutes: with the default Presence:OfflineAfter (a
+# minute) the silence checks would mark them offline mid-run and give their jobs back (the reports then answer 404).
+API_ARGS="--Presence:OfflineAfter=01:00:00 ${API_ARGS:-}"
+
 bench_init
 check_tools
 start_pg bench_api bench_base

@@ -112,6 +112,12 @@ public static class MartenConfiguration
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsInteger, Casing.SnakeCase);
 
+        // No replay of a failed save: Marten's default retries a commit that met a lock timeout or a deadlock, but the
+        // write path's saves run in a transaction that holds the stream's lock and decided on what it loaded under it
+        // (a replay would run in that aborted transaction, or in a new one without the lock). StreamWrites starts the
+        // whole write over instead; Wolverine and the projection daemon have retries of their own.
+        opts.ConfigureWritePolly(_ => { });
+
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
         // Marten 9's default append mode (QuickWithServerTimestamps), despite its name, stamps events
         // with Events.TimeProvider in .NET, while the writer holds the stream's lock: times follow the

@@ -6,6 +6,7 @@ using Npgsql;
 using Sharedcloud.Es.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Sharedcloud.Es.Api.Tests.Instances.InstanceTestKit;
+using Sharedcloud.Es.Api.Tests.Jobs;
 
 namespace Sharedcloud.Es.Api.Tests.Faults;
 
@@ -181,5 +182,62 @@ public sealed class LockedStreamTests(ShortLockWaitApiFactory api, ITestOutputHe
             var reply = await send();
             Assert.True(reply.Status == HttpStatusCode.OK, $"{what} after release: {(int)reply.Status} {reply.Body}");
         }
+    }
+}
+
+/// <summary>The marketplace with <see cref="ShortLockWaitApiFactory"/>'s short lock waits.</summary>
+public sealed class ShortLockWaitMarketplaceFactory : MarketplaceApiFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Writes:LockTimeout", ShortLockWaitApiFactory.LockTimeout.ToString());
+    }
+}
+
+/// <summary>
+/// A lock that a write first meets in its save's batch (a report's move of its instance's counters, which waits for a
+/// writer of the instance) is bounded as the stream's own lock is: the whole write starts over on fresh state, 409 after
+/// the last attempt, nothing written. (Marten's own retry of a failed batch would replay it inside the aborted
+/// transaction, or in a new one without the stream's lock.)
+/// </summary>
+public sealed class LockedInTheSaveTests(ShortLockWaitMarketplaceFactory api) : IClassFixture<ShortLockWaitMarketplaceFactory>, IAsyncLifetime
+{
+    private const string Conflict = """{"detail":"The object was changed by another request at the same time. Please retry."}""";
+
+    public Task InitializeAsync() => api.LeaveAsync();
+
+    public Task DisposeAsync() => api.LeaveAsync();
+
+    [Fact]
+    public async Task A_report_whose_instance_stays_locked_answers_409_writes_nothing_and_succeeds_once_it_is_free()
+    {
+        var consumer = await api.NewBetaAccountAsync();
+        var provider = await api.NewAccountAsync();
+        await consumer.CreateRunAsync(await consumer.CreateFunctionAsync(), "((1,),)");
+        var machine = await provider.StartMachineAsync(parallel: 1);
+        var job = (await provider.PollAsync(machine)).Single()!["job_uuid"]!.GetValue<string>();
+        var eventsBefore = (await api.EventsAsync(job)).Count;
+
+        await using (var holder = new NpgsqlConnection(api.ConnectionString))
+        {
+            await holder.OpenAsync();
+            await using var transaction = await holder.BeginTransactionAsync();
+            await using (var lockRow = new NpgsqlCommand("select 1 from sharedcloud.mt_streams where id = $1 for update", holder, transaction))
+            {
+                lockRow.Parameters.AddWithValue(Guid.Parse(machine));
+                await lockRow.ExecuteNonQueryAsync();
+            }
+            (await provider.ReportAsync(job, ("status", "2"))).Is(409, Conflict);
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(eventsBefore, (await api.EventsAsync(job)).Count);
+        Assert.Equal(1, (await consumer.JobsAsync()).Single()!["status"]!.GetValue<int>());
+        (await provider.ReportAsync(job, ("status", "2"))).EnsureStatus(200);
+        Assert.Equal(eventsBefore + 1, (await api.EventsAsync(job)).Count);
+        var instance = (await provider.GetAsync($"/api/v1/instances/{machine}/")).EnsureStatus(200).Object;
+        Assert.Equal(0, instance["num_assigned_jobs"]!.GetValue<int>());
+        Assert.Equal(1, instance["num_running_jobs"]!.GetValue<int>());
     }
 }

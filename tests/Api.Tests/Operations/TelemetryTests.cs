@@ -86,7 +86,15 @@ public sealed class TelemetryTests(TelemetryProcess api) : IClassFixture<Telemet
             await Task.Delay(100);
         }
 
+        // Each projection's gauge appears once its agent has reported progress: under load, another one can come later.
+        string[] projections = ["market_listings:All", "price_history:All", "daily_activity:All"];
         var metrics = (await api.Anonymous().GetAsync("/metrics")).EnsureStatus(200).Body;
+        while (projections.Any(p => Samples(metrics, "sharedcloud_projection_lag", [$"projection=\"{p}\""]).Count == 0))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "A projection reported no lag within a minute.");
+            await Task.Delay(200);
+            metrics = (await api.Anonymous().GetAsync("/metrics")).EnsureStatus(200).Body;
+        }
 
         Assert.Equal(0, Sample(metrics, "sharedcloud_projection_lag", "projection=\"market_listings:All\""));
         foreach (var projection in new[] { "price_history:All", "daily_activity:All" })
