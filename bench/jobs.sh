@@ -9,6 +9,7 @@
 #            operator's `credit` command, each with one function per part
 #            REPORT_JOBS (16000) jobs assigned before the report scenario (it must not run out: see below)
 #            JOBS (2000) jobs queued for the drain, PARALLEL (4) jobs at once per machine there; TIMEOUT (600) s
+#            API_APP   a build folder holding Sharedcloud.Es.Api.dll to measure instead of this build (an earlier commit's)
 #
 # It starts its own cluster (.local/bench-jobs-pg, port 55435), the API on 127.0.0.1:5106 and the baseline on :5107,
 # and a second API process on :5108 for the drain. Then:
@@ -62,13 +63,15 @@ request() { # METHOD URL KEY [DATA]: one curl config entry, appended to $cfg
 
 # The report scenario's machines poll once, then only report for minutes: with the default Presence:OfflineAfter (a
 # minute) the silence checks would mark them offline mid-run and give their jobs back (the reports then answer 404).
-API_ARGS="--Presence:OfflineAfter=01:00:00 ${API_ARGS:-}"
+API_ARGS="--Presence:OfflineAfter=01:00:00 --Presence:NotAvailableAfter=02:00:00 ${API_ARGS:-}"
 
 bench_init
 check_tools
 start_pg bench_api bench_base
 build_apps
-start_apps
+api_dll=${API_APP:+$API_APP/Sharedcloud.Es.Api.dll}
+api_dll=${api_dll:-$results/app/api/Sharedcloud.Es.Api.dll}
+start_apps "$api_dll"
 
 # --- seed: machines, consumers ----------------------------------------------------------------------------------
 seed_machines() { # SET IMAGE CAPACITY: PROVIDERS accounts x MACHINES started instances with IMAGE; targets in $logs/SET.txt
@@ -109,7 +112,7 @@ declare -A consumer_keys
 for c in $(seq 1 "$CONSUMERS"); do
   consumer_keys[$c]=$(api_account "bench-consumer-$c")
   (ConnectionStrings__Postgres=$(pg_url bench_api) Auth__TokenSecret=$secret Logging__LogLevel__Default=Warning \
-    in_folder_of "$results/app/api/Sharedcloud.Es.Api.dll" credit --username "bench-consumer-$c" --amount 1000000) \
+    in_folder_of "$api_dll" credit --username "bench-consumer-$c" --amount 1000000) \
     >"$logs/credit.log" 2>&1 || { cat "$logs/credit.log" >&2; die "the credit command failed"; }
 done
 per_machine=$(( REPORT_JOBS / (PROVIDERS * MACHINES) + 1 ))
@@ -154,7 +157,7 @@ echo "   jobs SUCCEEDED, IN_PROGRESS after the runs: ${finished/|/, }; sum of al
 # --- 2. the drain --------------------------------------------------------------------------------------------------
 log "seeding: $((PROVIDERS * MACHINES)) machines for the drain (capacity $PARALLEL), $JOBS jobs for them; a second API process"
 seed_machines drain sharedcloud/web-crawling-python27:latest "$PARALLEL"
-start_app api2 $api2_port bench_api "$results/app/api/Sharedcloud.Es.Api.dll" ${API_ARGS:-}
+start_app api2 $api2_port bench_api "$api_dll" ${API_ARGS:-}
 extra_pids=$!
 wait_ready api2 "$extra_pids" "$api2_url/health/ready"
 queue drain a8e496b2-ab15-40ee-a1bf-3a28d7a8a2c3 'def handler(event):\n    return event[0]' "$JOBS"
