@@ -48,10 +48,12 @@ public sealed class ReportJobHandler(StreamWrites writes) : ICommandHandler<Repo
         (await writes.DecideAsync<Job>(command.JobId, async (state, session) =>
         {
             var (events, money) = ReportJob.Decide(command, state);
+            if (events.Count == 0) return events; // a repeated IN_PROGRESS
+            var instanceId = state!.InstanceId!.Value; // Decide refuses a job no instance holds
             foreach (var e in events)
-                if (e is JobStarted) JobLocks.MoveCounters(session, state!.InstanceId!.Value, assigned: -1, running: 1);
-                else if (e is JobFinished) JobLocks.MoveCounters(session, state!.InstanceId!.Value, assigned: 0, running: -1);
-            await Payments.RecordAsync(session, state!, money, ct);
+                if (e is JobStarted) JobLocks.MoveCounters(session, instanceId, assigned: -1, running: 1);
+                else if (e is JobFinished) JobLocks.MoveCounters(session, instanceId, assigned: 0, running: -1);
+            await Payments.RecordAsync(session, state, money, ct);
             return events;
         }, ct))!;
 }

@@ -1,5 +1,5 @@
-using Sharedcloud.Es.Api.Auditing;
 using Marten;
+using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Domain.Jobs;
 using Sharedcloud.Es.Projections;
 using Sharedcloud.Es.Projections.Marketplace;
