@@ -67,6 +67,7 @@ public static class ApiSetup
             .InitializeWith(new GpuCatalogSeed())
             .InitializeWith(new ImageCatalogSeed())
             .InitializeWith(new AuditIndex())
+            .InitializeWith(new Instances.Machine.LastContactGuard())
             .InitializeWith(new AccountHold())
             .AddAsyncDaemon(builder.Configuration.ProjectionDaemonMode())
             .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");

@@ -37,22 +37,8 @@ public sealed class AccountHold : Marten.Schema.IInitialData
 
     private const long MigrationLock = 0x5343_686F_6C64; // "SCHold"
 
-    public async Task Populate(IDocumentStore store, CancellationToken cancellation)
-    {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(cancellation);
-        await using var transaction = await connection.BeginTransactionAsync(cancellation);
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("select pg_advisory_xact_lock($1)") { Parameters = { new() { Value = MigrationLock } } },
-                new NpgsqlBatchCommand(CreateSql),
-            },
-        };
-        await batch.ExecuteNonQueryAsync(cancellation);
-        await transaction.CommitAsync(cancellation);
-    }
+    public Task Populate(IDocumentStore store, CancellationToken cancellation) =>
+        StartupSql.ApplyAsync(store, MigrationLock, [CreateSql], cancellation);
 
     /// <summary>Queues the hold into the session's next SaveChanges.</summary>
     public static void Queue(IDocumentSession session, Guid accountId) =>

@@ -195,8 +195,10 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
                         $"from {Live}.{model.Table} l where l.id = s.id", ct);
                 }
             }
+            var triggers = await TriggersAsync(connection, $"{Live}.{model.Table}", ct);
             await ExecuteAsync(connection, $"alter table {Live}.{model.Table} set schema {retired}", ct);
             await ExecuteAsync(connection, $"alter table {scratch}.{model.Table} set schema {Live}", ct);
+            foreach (var trigger in triggers) await ExecuteAsync(connection, trigger, ct);
             if (model.Lifecycle == ProjectionLifecycle.Async)
             {
                 await using var progress = new NpgsqlCommand(
@@ -211,6 +213,21 @@ public sealed class LiveRebuild(IConfiguration configuration, IDocumentStore liv
             }
             return locked.Elapsed;
         }, ct);
+    }
+
+    /// <summary>
+    /// The definitions of the triggers the service put on <paramref name="table"/> (Marten creates none): they name the
+    /// table by its schema and name, so run after the swap they are the new table's.
+    /// </summary>
+    private static async Task<List<string>> TriggersAsync(NpgsqlConnection connection, string table, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select pg_get_triggerdef(oid) from pg_trigger where tgrelid = $1::regclass and not tgisinternal order by tgname", connection);
+        command.Parameters.AddWithValue(table);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var triggers = new List<string>();
+        while (await reader.ReadAsync(ct)) triggers.Add(reader.GetString(0));
+        return triggers;
     }
 
     /// <summary>

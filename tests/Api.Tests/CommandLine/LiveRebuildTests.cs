@@ -78,6 +78,9 @@ public sealed class LiveRebuildTests : IAsyncLifetime
             }
         })).ToArray();
 
+        var polledId = mine.Keys.First();
+        (await reader.GetAsync(Url(polledId) + "get-jobs/")).EnsureStatus(200);
+
         var rebuild = await CommandLineRunner.RunAsync(_first.ConnectionString, "projections", "rebuild");
         await Task.Delay(500); // some traffic on the swapped-in tables
         await stop.CancelAsync();
@@ -91,6 +94,9 @@ public sealed class LiveRebuildTests : IAsyncLifetime
         Assert.Empty(refused);
         foreach (var (id, (owner, name)) in written)
             Assert.Equal(name, (await owner.GetAsync(Url(id))).EnsureStatus(200).Object["name"]!.GetValue<string>());
+
+        // The swapped-in instance table keeps the live one's guard of the contact.
+        await Machine.LastContactKit.AssertTheContactCannotGoBackAsync(_first.ConnectionString, polledId, mine[polledId]);
 
         // The analytics daemons carry on after the swap, whichever process runs them.
         (await writers[0].SendFormAsync(HttpMethod.Patch, Url(priced), ("ask_price", "0.07"))).EnsureStatus(200);

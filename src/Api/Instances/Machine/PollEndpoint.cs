@@ -28,9 +28,9 @@ public sealed class RecordContactHandler(
     /// <summary>
     /// Polls arrive every few seconds from every running machine, so the usual one is a single statement that
     /// refreshes last_connection in place (no event, no stream version) and looks, through the queue's index, whether
-    /// anything waits for the machine. It takes a share lock on the stream row, so it waits for (and never races) a
-    /// writer of the instance, whose inline document would otherwise write back an older last_connection. Only a poll
-    /// that finds the machine offline takes the write path: it appends instance_came_online and schedules the first
+    /// anything waits for the machine. It takes no lock beyond its row's, so it does not wait for a writer of the
+    /// instance that is deciding; <see cref="LastContactGuard"/> keeps that writer from storing an older contact. Only a
+    /// poll that finds the machine offline takes the write path: it appends instance_came_online and schedules the first
     /// silence check in the same transaction (Wolverine's outbox).
     /// </summary>
     public async ValueTask<bool> Handle(RecordContact command, CancellationToken ct)
@@ -69,9 +69,8 @@ public sealed class RecordContactHandler(
     // queue's index read backwards: a few index pages however long the queue. (Put as "any job with a bid of at least
     // the price", PostgreSQL guesses that a third of the queue qualifies and scans the table: 60 ms at 10,000 jobs.)
     private static readonly string RefreshSql =
-        $"with s as (select id from {Schema}.mt_streams where id = $1 for share) " +
         $"update {Schema}.mt_doc_instancedetails d set data = jsonb_set(d.data, '{{last_connection}}', to_jsonb($2::text)) " +
-        "from s where d.id = s.id and d.account__id = $3 returning (d.data ->> 'is_online')::boolean, " +
+        "where d.id = $1 and d.account__id = $3 returning (d.data ->> 'is_online')::boolean, " +
         "coalesce((d.data ->> 'num_assigned_jobs')::int, 0) > 0 " +
         $"or ((d.data ->> 'status')::int = {(int)InstanceStatus.Available} " +
         "and coalesce((d.data ->> 'num_assigned_jobs')::int, 0) + coalesce((d.data ->> 'num_running_jobs')::int, 0) " +

@@ -36,10 +36,11 @@ public static class CheckSilenceHandler
 {
     public static async Task Handle(CheckSilence message, IDocumentSession session, IMessageBus bus, TimeProvider clock,
         IOptions<PresenceOptions> options, CancellationToken ct) =>
-        await StreamWrites.AppendDecidedAsync<Instance>(session, message.InstanceId, async (state, _) =>
+        await StreamWrites.AppendDecidedAsync<Instance>(session, message.InstanceId, async (_, _) =>
         {
-            // The stored document's last_connection is the real last contact: polls refresh it in place, and take a
-            // share lock on the stream row, so none can move it while this holds the lock.
+            // Polls refresh last_connection in place without the stream's lock: the document is read again under its
+            // row's lock, so a poll that comes now waits for this decision, then finds the machine as it leaves it.
+            var state = await LockDocumentAsync(session, message.InstanceId, ct);
             if (state?.LastConnection is not { } lastContact) return [];
             var (events, next) = Presence.CheckSilence(state, lastContact, clock.GetUtcNow(), options.Value.Windows);
             if (events.Count > 0) RequestAudit.StampSystem(session, state.AccountId);
@@ -48,4 +49,9 @@ public static class CheckSilenceHandler
             if (next is { } at) await bus.ScheduleAsync(new CheckSilence(message.InstanceId), at);
             return events;
         }, ct);
+
+    private static async Task<Instance?> LockDocumentAsync(IDocumentSession session, Guid id, CancellationToken ct) =>
+        (await session.QueryAsync<Instance>(
+            $"select data from {Projections.MartenConfiguration.Schema}.mt_doc_instancedetails where id = ? for update", ct, id))
+        .SingleOrDefault();
 }
