@@ -10,7 +10,7 @@
 # Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP as in run.sh (10, 2, 32, 2, 5) for the
 #            saturation run; INSTANCES (1000) over ACCOUNTS (10); RATE (200) requests/s held for
 #            STEADY (60) s over STEADY_CONNECTIONS (20) connections in the steady run; PGBENCH
-#            (1; 0 skips) the pgbench comparison of the poll's SQL: bare, with its share lock, after DISCARD ALL;
+#            (1; 0 skips) the pgbench comparison of the poll's UPDATE: as sent, and behind a share lock on the stream;
 #            QUEUED (10000) jobs waiting in the marketplace's queue that match no machine: half for an image no
 #            instance has installed, half for the installed one at a bid below every instance's consumer price,
 #            so each poll looks at the queue (through its index) and hands out nothing.
@@ -29,8 +29,9 @@
 #   5. the event log: per-type counts of sharedcloud.mt_events before and after; the only change
 #      allowed is +INSTANCES instance_came_online (the first poll of each). The presence windows are
 #      the defaults (offline after 60 s): no instance is silent that long during the runs;
-#   6. (PGBENCH=1) pgbench, alternated: the poll's UPDATE bare, behind the API's share lock on the
-#      stream row, and after the DISCARD ALL the API's pool sends first, straight against the database.
+#   6. (PGBENCH=1) pgbench, alternated: the poll's UPDATE of the contact as the API sends it (without its
+#      queue check), and behind a share lock on the stream row (the poll until session 13), straight
+#      against the database.
 # Report: bench/results/poll-latest.md; wrk outputs, app logs, samples: bench/results/poll-logs/.
 # Everything it started is stopped at exit. See bench/README.md; shared helpers in bench/lib.sh.
 set -euo pipefail
@@ -348,9 +349,9 @@ api_failures=$(grep -c '^fail:' "$logs/api.log" || true)
 dead_letters=$(api_psql -At -c "select count(*) from wolverine.wolverine_dead_letters" 2>/dev/null || echo '?')
 
 # --- the poll's SQL, straight against the database (pgbench) ----------------------------------
-# Three variants, A/B/C alternated: the bare UPDATE; the API's statement (RefreshSql: the same UPDATE
-# behind a share lock on the stream row); and that statement after DISCARD ALL, as the API's pool
-# sends it (its NpgsqlDataSource resets a connection at every checkout). -M extended: unnamed
+# Two variants, A/B alternated: the UPDATE of the contact as RefreshSql sends it, without its queue
+# check (the table's keep_last_contact trigger evaluates its WHEN); and the same behind a share lock
+# on the stream row, as the poll took it until session 13 (the job counters' updates still do). -M extended: unnamed
 # statements with parameters, as Npgsql sends unprepared commands. The contact time is a parameter
 # in the API's format ("O"), set at the start of each run: the silence checks must still read it.
 sql_table=""
@@ -360,7 +361,7 @@ if [ "$PGBENCH" = 1 ]; then
   kill "$api_pid" "$base_pid" 2>/dev/null || true
   wait "$api_pid" "$base_pid" 2>/dev/null || true
   api_pid="" base_pid=""
-  log "the poll's SQL: pgbench, bare UPDATE / with the share lock / after DISCARD ALL, $ROUNDS x ${DURATION}s each, -c$CONNECTIONS"
+  log "the poll's SQL: pgbench, the UPDATE / behind a share lock, $ROUNDS x ${DURATION}s each, -c$CONNECTIONS"
   api_psql -c "drop table if exists public.poll_targets" -c "create table public.poll_targets as
     select row_number() over (order by id) as n, id, account__id as account from sharedcloud.mt_doc_instancedetails" \
     -c "alter table public.poll_targets add primary key (n)"
@@ -371,7 +372,6 @@ select id, account from public.poll_targets where n = :n \gset'
   printf '%s\n%s\n' "$pick" "update sharedcloud.mt_doc_instancedetails d $set_last where d.id = :id::uuid and d.account__id = :account::uuid returning (d.data ->> 'is_online')::boolean;" \
     >"$logs/pgbench-bare.sql"
   printf '%s\n%s\n' "$pick" "$refresh" >"$logs/pgbench-lock.sql"
-  printf '%s\n%s\n%s\n' "$pick" "DISCARD ALL;" "$refresh" >"$logs/pgbench-api.sql"
   echo -e "variant\tround\ttps\tpg_ms_per_tx\tpgbench_ms_per_tx\tother_cores\tfailed" >"$logs/pgbench.tsv"
   # pgbench's backends end with its run. One that exits while pg_ticks reads counts in neither the
   # live children nor the postmaster's reaped ones: the cluster's CPU is read once they are gone.
@@ -405,7 +405,7 @@ select id, account from public.poll_targets where n = :n \gset'
   }
   pgbench_run bare warmup >/dev/null
   for round in $(seq "$ROUNDS"); do
-    for variant in bare lock api; do
+    for variant in bare lock; do
       pgbench_run "$variant" "$round"
     done
   done
@@ -414,13 +414,12 @@ select id, account from public.poll_targets where n = :n \gset'
       runs[$1] = runs[$1] (runs[$1] == "" ? "" : ", ") $3
     }
     END {
-      what["bare"] = "the bare UPDATE (no share lock)"
-      what["lock"] = "RefreshSql: the UPDATE behind the share lock on the stream row"
-      what["api"] = "DISCARD ALL, then RefreshSql (what the API sends)"
+      what["bare"] = "the UPDATE of the contact, as the API sends it (without the queue check)"
+      what["lock"] = "the same behind a share lock on the stream row (the poll until session 13)"
       print "| variant | tx/s | pg CPU ms per tx | tx/s ratio | pg CPU ratio | runs |"
       print "| --- | ---: | ---: | ---: | ---: | --- |"
-      split("bare lock api", vs, " ")
-      for (i = 1; i <= 3; i++) { v = vs[i]
+      split("bare lock", vs, " ")
+      for (i = 1; i <= 2; i++) { v = vs[i]
         t = tps[v] / n[v]; c = pg[v] / n[v]
         printf "| %s | %.0f | %.3f | %.2f | %.2f | %s |\n", what[v], t, c, t / (tps["bare"] / n["bare"]), c / (pg["bare"] / n["bare"]), runs[v]
       }
@@ -521,7 +520,7 @@ report=$results/poll-latest.md
   echo "- Wolverine's incoming envelopes (the silence checks) after the runs, by status: ${envelopes:-none}."
   [ -z "$check_batches" ] || echo "- Silence checks: $check_batches."
   echo "- $tables_line."
-  echo "- $streams_line (the share locks write the stream rows' headers, not new versions)."
+  echo "- $streams_line (the polls no longer lock them; the pgbench variant with the share lock writes their headers, not new versions)."
   echo "- Lock waits over 1 s (\`log_lock_waits\`) in the cluster's log during the runs: $lock_waits."
   echo "- Errors: $api_failures \`fail:\` entries in the API's log, $dead_letters messages in Wolverine's dead letters (after the runs)."
   echo
@@ -538,10 +537,9 @@ report=$results/poll-latest.md
     echo
     echo "## The poll's SQL alone (pgbench)"
     echo
-    echo "pgbench -M extended -c$CONNECTIONS -j$THREADS against bench_api, ${DURATION}s runs, $ROUNDS rounds of the three variants"
-    echo "alternated. A transaction is a random instance's id and account (one indexed select, the same in all"
-    echo "three), then the variant's statements (\`${logs#"$repo"/}/pgbench-*.sql\`). The API's pool pipelines its DISCARD ALL"
-    echo "with the statement; pgbench waits for it, so the last row overstates that cost a little (one more round trip)."
+    echo "pgbench -M extended -c$CONNECTIONS -j$THREADS against bench_api, ${DURATION}s runs, $ROUNDS rounds of the two variants"
+    echo "alternated. A transaction is a random instance's id and account (one indexed select, the same in both),"
+    echo "then the variant's statement (\`${logs#"$repo"/}/pgbench-*.sql\`)."
     echo
     echo "$sql_table"
   fi

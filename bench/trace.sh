@@ -2,7 +2,7 @@
 # Where the API's CPU goes in one scenario: runs it with wrk while dotnet-trace samples the API, then prints the
 # methods with the most samples (inclusive and exclusive; bench/trace-top.py).
 #
-#   SCENARIO=patch64 bench/trace.sh     # patch64 (default), patch1 or create
+#   SCENARIO=patch64 bench/trace.sh     # patch64 (default), patch1, create or poll (64 started machines' get-jobs)
 #   DURATION=10 WARMUP=10               # seconds sampled, seconds of unsampled load first
 #   API_ARGS=--Projections:Daemon=Disabled bench/trace.sh
 #
@@ -18,7 +18,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 check_knobs DURATION WARMUP CONNECTIONS
-case "$SCENARIO" in patch64|patch1|create) ;; *) die "unknown SCENARIO '$SCENARIO' (patch64, patch1, create)" ;; esac
+case "$SCENARIO" in patch64|patch1|create|poll) ;; *) die "unknown SCENARIO '$SCENARIO' (patch64, patch1, create, poll)" ;; esac
 
 export PATH="$PATH:$HOME/.dotnet/tools"
 command -v dotnet-trace >/dev/null || dotnet tool install -g dotnet-trace >/dev/null
@@ -32,7 +32,18 @@ start_apps
 
 key=$(api_account bench-trace)
 ids=""
-if [ "$SCENARIO" != create ]; then
+if [ "$SCENARIO" = poll ]; then
+  log "seeding: 64 instances, started and polled once (online)"
+  : >"$logs/trace-targets.txt"
+  for i in $(seq -w 1 64); do
+    id=$(api_create "$key" "bench-trace-$i")
+    http 200 -X PATCH "$api_url/api/v1/instances/$id/start/" -H "Authorization: Token $key" >/dev/null
+    http 200 "$api_url/api/v1/instances/$id/get-jobs/" -H "Authorization: Token $key" >/dev/null
+    echo "/api/v1/instances/$id/get-jobs/ Token $key" >>"$logs/trace-targets.txt"
+  done
+  export BENCH_POLL_TARGETS=$logs/trace-targets.txt BENCH_POLL_THREADS=2
+  args=(-s bench/poll.lua "$api_url/"); path=""
+elif [ "$SCENARIO" != create ]; then
   log "seeding: 64 instances"
   for i in $(seq -w 1 64); do ids+="$(api_create "$key" "bench-trace-$i") "; done
   [ "$SCENARIO" = patch1 ] && ids=${ids%% *}
