@@ -16,48 +16,29 @@ using Wolverine.Marten;
 namespace Sharedcloud.Es.Api.Instances.Machine;
 
 /// <summary>
-/// A poll of the provider's machine (GET get-jobs) at <paramref name="At"/>: records the contact and says whether the
-/// machine may have jobs to take, or to take again (false: certainly none).
+/// A poll of the provider's machine (GET get-jobs) at <paramref name="At"/>, recorded in place: whether the machine may
+/// have jobs to take, or to take again (false: certainly none), or null when the contact was not recorded (the machine
+/// is offline, or the instance is unknown or someone else's): then <see cref="ComeOnline"/> decides.
 /// </summary>
-public sealed record RecordContact(Guid InstanceId, Guid AccountId, DateTimeOffset At) : ICommand<bool>;
+public sealed record RecordContact(Guid InstanceId, Guid AccountId, DateTimeOffset At) : ICommand<bool?>;
 
-public sealed class RecordContactHandler(
-    StreamWrites writes, NpgsqlDataSource dataSource, IMartenOutbox outbox, IOptions<PresenceOptions> presence)
-    : ICommandHandler<RecordContact, bool>
+/// <summary>
+/// Polls arrive every few seconds from every running machine, so the usual one is a single statement that refreshes
+/// last_connection in place (no event, no stream version) and looks, through the queue's index, whether anything waits
+/// for the machine. It takes no lock but its row's, so it does not wait for a writer of the instance that is deciding;
+/// <see cref="LastContactGuard"/> keeps that writer from storing an older contact. It needs no session: the write path
+/// and its outbox are <see cref="ComeOnlineHandler"/>'s.
+/// </summary>
+public sealed class RecordContactHandler(NpgsqlDataSource dataSource) : ICommandHandler<RecordContact, bool?>
 {
-    /// <summary>
-    /// Polls arrive every few seconds from every running machine, so the usual one is a single statement that
-    /// refreshes last_connection in place (no event, no stream version) and looks, through the queue's index, whether
-    /// anything waits for the machine. It takes no lock beyond its row's, so it does not wait for a writer of the
-    /// instance that is deciding; <see cref="LastContactGuard"/> keeps that writer from storing an older contact. Only a
-    /// poll that finds the machine offline takes the write path: it appends instance_came_online and schedules the first
-    /// silence check in the same transaction (Wolverine's outbox).
-    /// </summary>
-    public async ValueTask<bool> Handle(RecordContact command, CancellationToken ct)
+    public async ValueTask<bool?> Handle(RecordContact command, CancellationToken ct)
     {
-        await using (var refresh = dataSource.CreateCommand(RefreshSql))
-        {
-            refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.InstanceId });
-            refresh.Parameters.Add(new NpgsqlParameter<string> { TypedValue = command.At.ToString("O") });
-            refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.AccountId });
-            await using var reader = await refresh.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct) && reader.GetBoolean(0)) return reader.GetBoolean(1);
-        }
-
-        await writes.DecideAsync<Instance>(command.InstanceId, async (current, session) =>
-        {
-            var state = Instance.Owned(current, command.AccountId, expected: null);
-            var events = Presence.Contact(state, command.At);
-            if (events.Count == 0)
-                session.QueueSqlCommand(RefreshOnlySql, command.At.ToString("O"), command.InstanceId);
-            else
-            {
-                outbox.Enroll(session);
-                await outbox.ScheduleAsync(new CheckSilence(command.InstanceId), command.At + presence.Value.OfflineAfter);
-            }
-            return events;
-        }, ct);
-        return true;
+        await using var refresh = dataSource.CreateCommand(RefreshSql);
+        refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.InstanceId });
+        refresh.Parameters.Add(new NpgsqlParameter<string> { TypedValue = command.At.ToString("O") });
+        refresh.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.AccountId });
+        await using var reader = await refresh.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && reader.GetBoolean(0) ? reader.GetBoolean(1) : null;
     }
 
     private const string Schema = MartenConfiguration.Schema;
@@ -82,8 +63,37 @@ public sealed class RecordContactHandler(
         "where g.id = (d.data ->> 'gpu_id')::uuid), 0)) " +
         $">= (d.data ->> 'ask_price')::numeric * {ConsumerPriceFactor}))";
 
-    private const string RefreshOnlySql =
+    internal const string RefreshOnlySql =
         $"update {Schema}.mt_doc_instancedetails set data = jsonb_set(data, '{{last_connection}}', to_jsonb(?::text)) where id = ?";
+}
+
+/// <summary>
+/// A poll that was not recorded in place (<see cref="RecordContact"/>): on the write path, 404 for an unknown or foreign
+/// instance; for an offline machine, instance_came_online and its first silence check, scheduled in the same transaction
+/// (Wolverine's outbox); the contact alone when another poll brought it online meanwhile. True: the machine may have jobs.
+/// </summary>
+public sealed record ComeOnline(Guid InstanceId, Guid AccountId, DateTimeOffset At) : ICommand<bool>;
+
+public sealed class ComeOnlineHandler(StreamWrites writes, IMartenOutbox outbox, IOptions<PresenceOptions> presence)
+    : ICommandHandler<ComeOnline, bool>
+{
+    public async ValueTask<bool> Handle(ComeOnline command, CancellationToken ct)
+    {
+        await writes.DecideAsync<Instance>(command.InstanceId, async (current, session) =>
+        {
+            var state = Instance.Owned(current, command.AccountId, expected: null);
+            var events = Presence.Contact(state, command.At);
+            if (events.Count == 0)
+                session.QueueSqlCommand(RecordContactHandler.RefreshOnlySql, command.At.ToString("O"), command.InstanceId);
+            else
+            {
+                outbox.Enroll(session);
+                await outbox.ScheduleAsync(new CheckSilence(command.InstanceId), command.At + presence.Value.OfflineAfter);
+            }
+            return events;
+        }, ct);
+        return true;
+    }
 }
 
 /// <summary>The machine's poll.</summary>
@@ -93,7 +103,9 @@ public static class PollEndpoint
         instance.MapGet("get-jobs", async (Guid id, HttpContext http, IMediator mediator, TimeProvider clock, CancellationToken ct) =>
         {
             var account = http.AccountId();
-            if (!await mediator.Send(new RecordContact(id, account, clock.GetUtcNow()), ct)) return Results.Text("[]", "application/json");
+            var at = clock.GetUtcNow();
+            var mayHaveWork = await mediator.Send(new RecordContact(id, account, at), ct) ?? await mediator.Send(new ComeOnline(id, account, at), ct);
+            if (!mayHaveWork) return Results.Text("[]", "application/json");
             var jobs = await mediator.Send(new DispatchJobs(id, account), ct);
             return ApiResults.Ok(jobs.ToList(), ApiJson.Api.ListMachineJob);
         }).Documented("getJobs", ApiTags.Machine, "The machine's poll: its jobs", d => d
