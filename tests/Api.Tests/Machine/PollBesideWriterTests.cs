@@ -37,7 +37,7 @@ public sealed class PollBesideWriterTests(PatientWritesApiFactory api) : IClassF
             await lockEvents.ExecuteNonQueryAsync();
         var patch = john.SendFormAsync(HttpMethod.Patch, Url(id), ("name", "renamed"));
         await WaitUntilAsync(async () => await ScalarAsync<long>(
-            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") > 0);
+            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'relation'") > 0);
 
         var poll = john.GetAsync(Url(id) + "get-jobs/");
         Assert.Same(poll, await Task.WhenAny(poll, Task.Delay(TimeSpan.FromSeconds(10))));
