@@ -9,8 +9,8 @@ namespace Sharedcloud.Es.Api.Instances.Machine;
 /// A machine's last contact never goes back. Polls write <c>last_connection</c> in place, without the instance's stream
 /// lock, so a writer of the instance that loaded its document before a poll would store the older contact with its
 /// upsert: a trigger on the instance table keeps the newer one. Only an update that would move the contact back runs
-/// its function (the trigger's WHEN); events record contacts older than the stored one only then (a silence check's
-/// <c>last_contact</c> is read under the document's lock, see <see cref="CheckSilenceHandler"/>).
+/// its function (the trigger's WHEN). The one decision that reads the contact, the silence check, reads it under the
+/// document's row lock (<see cref="CheckSilenceHandler"/>), so its event records the contact as stored.
 /// Created at start-up, after Marten's migrations; the live rebuild moves the live table's triggers to the new table.
 /// </summary>
 public sealed class LastContactGuard : IInitialData

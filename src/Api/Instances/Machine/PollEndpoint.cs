@@ -62,9 +62,6 @@ public sealed class RecordContactHandler(NpgsqlDataSource dataSource) : ICommand
         $"and j.base_gpu_cuda_cores <= coalesce((select (g.data ->> 'cuda_cores')::int from {Schema}.mt_doc_gpudocument g " +
         "where g.id = (d.data ->> 'gpu_id')::uuid), 0)) " +
         $">= (d.data ->> 'ask_price')::numeric * {ConsumerPriceFactor}))";
-
-    internal const string RefreshOnlySql =
-        $"update {Schema}.mt_doc_instancedetails set data = jsonb_set(data, '{{last_connection}}', to_jsonb(?::text)) where id = ?";
 }
 
 /// <summary>
@@ -84,7 +81,7 @@ public sealed class ComeOnlineHandler(StreamWrites writes, IMartenOutbox outbox,
             var state = Instance.Owned(current, command.AccountId, expected: null);
             var events = Presence.Contact(state, command.At);
             if (events.Count == 0)
-                session.QueueSqlCommand(RecordContactHandler.RefreshOnlySql, command.At.ToString("O"), command.InstanceId);
+                session.QueueSqlCommand(RefreshOnlySql, command.At.ToString("O"), command.InstanceId);
             else
             {
                 outbox.Enroll(session);
@@ -94,6 +91,9 @@ public sealed class ComeOnlineHandler(StreamWrites writes, IMartenOutbox outbox,
         }, ct);
         return true;
     }
+
+    private const string RefreshOnlySql =
+        $"update {MartenConfiguration.Schema}.mt_doc_instancedetails set data = jsonb_set(data, '{{last_connection}}', to_jsonb(?::text)) where id = ?";
 }
 
 /// <summary>The machine's poll.</summary>
