@@ -9,6 +9,7 @@
 #            operator's `credit` command, each with one function per part
 #            REPORT_JOBS (16000) jobs assigned before the report scenario (it must not run out: see below)
 #            JOBS (2000) jobs queued for the drain, PARALLEL (4) jobs at once per machine there; TIMEOUT (600) s
+#            PGBENCH (1) replay the report's own SQL with pgbench at the end (0: skip it)
 #            API_APP   a build folder holding Sharedcloud.Es.Api.dll to measure instead of this build (an earlier commit's)
 #
 # It starts its own cluster (.local/bench-jobs-pg, port 55435), the API on 127.0.0.1:5106 and the baseline on :5107,
@@ -21,7 +22,12 @@
 #   2. drain: JOBS jobs for another image (python27), installed on a second set of PROVIDERS x MACHINES instances with
 #      capacity PARALLEL; bench/drain.mjs plays those machines (polling through one process, reporting through the
 #      other, alternately) until every job is reported done; then the event log is checked: no job assigned twice,
-#      none left behind, none released.
+#      none left behind, none released;
+#   3. the report's SQL alone (PGBENCH=1): before the runs of 1, one job is reported IN_PROGRESS and, 3 s later (so
+#      that it is billed), SUCCEEDED with PostgreSQL's statement log on; bench/log-to-pgbench.py turns each report's
+#      transaction into a pgbench script over the report jobs (each replay takes a job and its instance and accounts).
+#      At the end, with both apps stopped, pgbench runs those scripts (a start and a finish a transaction) A/B with
+#      the bare UPDATE, -c CONNECTIONS: the ratio that no application can beat for this SQL.
 # Report: bench/results/jobs-latest.md; logs: bench/results/jobs-logs/. Everything it started is stopped at exit.
 set -euo pipefail
 
@@ -45,6 +51,7 @@ REPORT_JOBS=${REPORT_JOBS:-16000}
 JOBS=${JOBS:-2000}
 PARALLEL=${PARALLEL:-4}
 TIMEOUT=${TIMEOUT:-600}
+PGBENCH=${PGBENCH:-1}
 check_knobs DURATION ROUNDS CONNECTIONS THREADS WARMUP PROVIDERS MACHINES CONSUMERS REPORT_JOBS JOBS PARALLEL TIMEOUT
 command -v node >/dev/null || die "node is needed for the drain (bench/drain.mjs)"
 per_run=10000 # the most jobs a run may have
@@ -138,6 +145,44 @@ for i in $(seq -w 1 64); do
   echo "$(base_create "$(cat /proc/sys/kernel/random/uuid)" "jobs-base-$i") -" >>"$logs/baseline-rows.txt"
 done
 
+# --- the report's SQL, captured from the statement log (replayed by pgbench after the drain), before the runs -----------------------
+# One job still assigned is reported IN_PROGRESS, then SUCCEEDED, each with PostgreSQL's statement log on; each report's
+# transaction becomes a pgbench script (bench/log-to-pgbench.py) over the jobs of the report set: its job, instance and
+# accounts swapped for a picked job's, its events' ids made new on each replay.
+if [ "$PGBENCH" = 1 ]; then
+  assigned_jobs
+  read -r cjob ckey <"$logs/report-jobs.txt" || die "no assigned job left to capture a report of"
+  targets_sql="select j.id as job, j.instance_id as instance, j.account_id as consumer, i.account__id as provider,
+      c.data ->> 'username' as consumer_name, p.data ->> 'username' as provider_name
+    from sharedcloud.mt_doc_job j join sharedcloud.mt_doc_instancedetails i on i.id = j.instance_id
+      join sharedcloud.mt_doc_accountdetails c on c.id = j.account_id join sharedcloud.mt_doc_accountdetails p on p.id = i.account__id"
+  read -r _ cinstance cconsumer cprovider cconsumer_name cprovider_name <<<"$(api_psql -At -F' ' -c "select * from ($targets_sql) t where t.job = '$cjob'")"
+  api_psql -c "drop table if exists public.report_targets" -c "create table public.report_targets as
+    select row_number() over (order by t.job) as n, t.* from ($targets_sql) t where t.job <> '$cjob'" \
+    -c "alter table public.report_targets add primary key (n)"
+  targets=$(api_psql -At -c "select count(*) from public.report_targets")
+  capture_report() { # NAME BODY: one report of $cjob with the statement log on -> $logs/pgbench-NAME.part
+    local from seq
+    seq=$(api_psql -At -c "select coalesce(max(seq_id), 0) from sharedcloud.mt_events")
+    from=$(( $(wc -l <"$pg_dir/postgres.log") + 1 ))
+    psql -d postgres -c "alter system set log_min_duration_statement = 0" -c "select pg_reload_conf()" >/dev/null
+    sleep 0.5
+    http 200 -X PATCH "$api_url/api/v1/jobs/$cjob/" -H "Authorization: Token $ckey" -d "$2" >/dev/null
+    sleep 0.5
+    psql -d postgres -c "alter system reset log_min_duration_statement" -c "select pg_reload_conf()" >/dev/null
+    # shellcheck disable=SC2046 # one argument per id
+    python3 bench/log-to-pgbench.py "$pg_dir/postgres.log" "$from" "$cjob" public.report_targets "$targets" \
+      "job=$cjob" "instance=$cinstance" "consumer=$cconsumer" "provider=$cprovider" \
+      "consumer_name=$cconsumer_name" "provider_name=$cprovider_name" \
+      --fresh $(api_psql -At -c "select id from sharedcloud.mt_events where seq_id > $seq") >"$logs/pgbench-$1.part" \
+      || die "the $1 report's transaction is not in the statement log"
+  }
+  capture_report start status=2
+  sleep 3 # a finish three seconds or more after its start is billed, as the wrk runs' finishes (about 2,000 requests later)
+  capture_report finish "status=3&output=done"
+  grep -q mt_doc_accountdetails "$logs/pgbench-finish.part" || die "the captured finish moved no money"
+fi
+
 export BENCH_THREADS=$THREADS BENCH_ERRORS_FILE=$logs/report-errors.txt
 wrk_args() {
   case "$1,$2" in
@@ -178,6 +223,29 @@ checks=$(api_psql -At -F ' ' -c "with d as ($drain_function_jobs),
 read -r twice never released left <<<"$checks"
 echo "   event log: $twice jobs assigned more than once, $never never assigned, $released releases; $left jobs not SUCCEEDED"
 
+# --- the report's SQL alone (pgbench), beside the bare UPDATE --------------------------------------------------
+# Both applications stop first (the API's background work would land in the runs' PostgreSQL CPU). The bare UPDATE is
+# the baseline's PATCH (bench/floor-patch.sh's), on a copy of 64 rows in the same database; a report script is one
+# start and one finish of two jobs picked at random, each report's statements pipelined into one round trip.
+if [ "$PGBENCH" = 1 ]; then
+  kill "$api_pid" "$base_pid" "$extra_pids" 2>/dev/null || true
+  wait "$api_pid" "$base_pid" "$extra_pids" 2>/dev/null || true
+  api_pid="" base_pid="" extra_pids=""
+  log "the report's SQL: pgbench, the bare UPDATE / a start and a finish, $ROUNDS x ${DURATION}s each, -c$CONNECTIONS"
+  api_psql -c "drop table if exists public.bench_instances, public.floor_ids" -c "
+    CREATE TABLE public.bench_instances (id uuid PRIMARY KEY, owner uuid NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), data jsonb NOT NULL);
+    CREATE INDEX bench_instances_owner_created ON public.bench_instances (owner, created_at DESC);
+    INSERT INTO public.bench_instances (id, owner, data) SELECT gen_random_uuid(), d.account__id, d.data
+      FROM (SELECT * FROM sharedcloud.mt_doc_instancedetails LIMIT 1) d, generate_series(1, 64);
+    CREATE TABLE public.floor_ids AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM public.bench_instances;"
+  printf '%s\n%s\n%s\n' '\set n random(1, 64)' 'select id as sid from public.floor_ids where n = :n \gset' \
+    "update public.bench_instances set data = data || '{\"ask_price\": 0.7, \"updated_at\": \"02-12-2026 02:00:00\"}' where id = :sid returning data;" \
+    >"$logs/bare.sql"
+  cat "$logs/pgbench-start.part" "$logs/pgbench-finish.part" >"$logs/reports.sql"
+  mkdir -p "$logs/pgbench"; cp "$logs/bare.sql" "$logs/reports.sql" "$logs/pgbench/"
+  (logs=$logs/pgbench db=bench_api CLIENTS=$CONNECTIONS; pgbench_rounds bare:1 reports:2) || die "pgbench failed"
+fi
+
 # --- report ----------------------------------------------------------------------------------------------------------
 report=$results/jobs-latest.md
 {
@@ -203,6 +271,19 @@ report=$results/jobs-latest.md
   echo
   echo "Event log after the drain: $twice jobs assigned more than once, $never never assigned, $released releases, $left not SUCCEEDED."
   echo "API peak RSS $((api_hwm_kb / 1024)) MB (VmHWM, process 1)."
+  if [ "$PGBENCH" = 1 ]; then
+    echo
+    echo "The report's SQL alone (pgbench -M prepared -c $CONNECTIONS, $ROUNDS x ${DURATION}s A/B after a warm-up; the statements one IN_PROGRESS"
+    echo "and one SUCCEEDED report sent, from PostgreSQL's statement log, each report pipelined into one round trip):"
+    echo
+    echo "| side | per second | / bare UPDATE | PostgreSQL CPU each (ms) | runs |"
+    echo "| --- | ---: | ---: | ---: | --- |"
+    awk -F'\t' 'NR > 1 { n[$1]++; r[$1] += $3; c[$1] += $4; runs[$1] = runs[$1] (runs[$1] == "" ? "" : ", ") $3 }
+      END { br = r["bare"] / n["bare"]
+        printf "| bare UPDATE | %.0f | 1.00 | %.3f | %s |\n", br, c["bare"] / n["bare"], runs["bare"]
+        printf "| report (half IN_PROGRESS, half SUCCEEDED) | %.0f | %.2f | %.3f | %s |\n", r["reports"] / n["reports"],
+          r["reports"] / n["reports"] / br, c["reports"] / n["reports"], runs["reports"] }' "$logs/pgbench/runs.tsv"
+  fi
 } >"$report"
 echo
 cat "$report"
