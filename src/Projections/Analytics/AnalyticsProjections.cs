@@ -15,6 +15,11 @@ public static class AnalyticsProjections
 
     public static void Configure(StoreOptions opts)
     {
+        // No shared throttle on the daemon's event loads. JasperFx.Events disposes that semaphore when the daemon stops
+        // while an agent's load may still be running, and the load's release then fails and is logged as an error on
+        // every clean shutdown that races it (the batch-write throttle got a safe release for the same race, the load
+        // throttle did not). This store has a handful of agents, one load each at most: nothing to bound.
+        opts.Projections.MaxConcurrentEventLoadsPerDatabase = 0;
         opts.Projections.Add<MarketListingProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
         opts.Projections.Add<PriceHistoryProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
         opts.Projections.Add<DailyActivityProjection>(ProjectionLifecycle.Async, MartenConfiguration.ForAsync);
