@@ -150,7 +150,13 @@ public static class JobEndpoints
                       "container's stdout) and `error` (its stderr); or `status=5` on its own timeout. Only the owner of the " +
                       "instance the job is assigned to may report (anyone else: 404). Each text field holds at most 1 MiB (413); " +
                       "NUL characters are dropped.")
-            .Body<JobReportForm>().Returns<JobResponse>().Errors(StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge));
+            .Body<JobReportForm>().Returns<JobResponse>().Errors(StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge))
+            // Anyone but the job's provider gets 404 whatever the body: a refused report must not tell them the job exists.
+            .AddEndpointFilter(new PreconditionsFirst(Job.Kind, async (http, ct) =>
+                await http.RequestServices.GetRequiredService<IQuerySession>()
+                    .LoadAsync<Job>(Guid.Parse((string)http.Request.RouteValues["id"]!), ct) is { } j && j.IsReportableBy(http.AccountId())
+                    ? j.Version
+                    : null));
     }
 
     /// <summary>A report's text: kept as sent (not trimmed), NUL characters dropped, at most 1 MiB of UTF-8.</summary>

@@ -130,8 +130,21 @@ public static class RunEndpoints
             var body = await RequestBody.ReadAsync(http.Request, ct);
             var fields = new RunFields(body.Reference("function"), body.Text("parameters", trim: false), body.Decimal("bid_price"),
                 body.Reference("base_gpu"));
-            var created = await mediator.Send(new CreateRun(Guid.CreateVersion7(), http.AccountId(), fields), ct);
-            return Respond(created, http, clock, StatusCodes.Status201Created);
+            try
+            {
+                var created = await mediator.Send(new CreateRun(Guid.CreateVersion7(), http.AccountId(), fields), ct);
+                return Respond(created, http, clock, StatusCodes.Status201Created);
+            }
+            catch (FieldErrorsException e) when (fields.Function.IsPresent && !e.Errors.Items.ContainsKey("function"))
+            {
+                // Every failing field at once: a refusal of the other fields names an unknown function too (a read on
+                // the refusal's path only; a run that passes its shape check learns it from the write path's load).
+                var function = Guid.TryParse(fields.Function.Value, out var functionId)
+                    ? await http.RequestServices.GetRequiredService<IQuerySession>().LoadAsync<Function>(functionId, ct)
+                    : null;
+                if (function is not null && function.IsVisibleTo(http.AccountId())) throw;
+                throw new FieldErrorsException(CreateRun.WithUnknownFunction(fields, e.Errors));
+            }
         }).Documented("createRun", ApiTags.Runs, "Run a function: one job per tuple of parameters", d => d
             .Describe("`parameters` is a tuple of tuples in Python literal syntax (`((1,), (2,))`, at most " +
                       $"{CreateRun.MaxJobs} tuples), parsed and never evaluated; each tuple becomes a job, passed to the handler as its `event`. " +

@@ -94,6 +94,9 @@ public sealed record Job : IEvolving<Job>, IHasParty
 
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Timeout;
 
+    /// <summary>Whether <paramref name="accountId"/> may report on the job: it owns the instance the job is (or was) assigned to.</summary>
+    public bool IsReportableBy(Guid accountId) => InstanceId is not null && ProviderId == accountId;
+
     public static Job? Evolve(Job? state, object e, DateTimeOffset at)
     {
         if (e is not IJobEvent) return state;

@@ -38,6 +38,27 @@ public sealed class ReportTests(MarketplaceApiFactory factory) : MarketplaceTest
     }
 
     [Fact]
+    public async Task A_report_from_anyone_but_the_provider_is_404_whatever_its_body()
+    {
+        var (consumer, provider, _, jobs) = await Dispatched();
+        var stranger = await Api.NewAccountAsync();
+        var huge = new string('x', 1024 * 1024 + 1);
+        foreach (var caller in new[] { consumer, stranger })
+        {
+            (await caller.ReportAsync(jobs[0], ("output", "x"))).Is(404, NotFound);
+            (await caller.ReportAsync(jobs[0], ("status", "7"))).Is(404, NotFound);
+            (await caller.ReportAsync(jobs[0], ("status", "3"), ("output", huge))).Is(404, NotFound);
+        }
+        (await provider.ReportAsync(Guid.NewGuid().ToString(), ("status", "7"))).Is(404, NotFound);
+
+        // The provider is told what is wrong, and nothing was written meanwhile.
+        (await provider.ReportAsync(jobs[0], ("status", "7"))).Is(400, """{"status":["\"7\" is not a valid choice."]}""");
+        (await provider.ReportAsync(jobs[0], ("status", "3"), ("output", huge))).EnsureStatus(413);
+        Assert.Equal(["job_created", "job_assigned"],
+            (await consumer.GetAsync($"/api/v1/jobs/{jobs[0]}/events/")).EnsureStatus(200).Array.Select(e => e!["type"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Reports_out_of_order_are_400_on_status_and_change_nothing()
     {
         var (consumer, provider, _, jobs) = await Dispatched();

@@ -84,6 +84,12 @@ public sealed class RunTests(MarketplaceApiFactory factory) : MarketplaceTest(fa
         var foreign = await poor.CreateFunctionAsync();
         (await john.PostFormAsync("/api/v1/runs/", ("function", foreign), ("parameters", "((1,),)"), ("bid_price", "1"))).Is(400,
             $$"""{"function":["Invalid pk \"{{foreign}}\" - object does not exist."]}""");
+        // Every failing field at once: an unknown function beside the other fields' errors.
+        (await john.PostFormAsync("/api/v1/runs/", ("function", foreign), ("parameters", "x"), ("bid_price", "0.0001"))).Is(400,
+            $$"""{"function":["Invalid pk \"{{foreign}}\" - object does not exist."],"parameters":["Enter a tuple of tuples, such as ((1,), (2,))."],"bid_price":["This field cannot be smaller than $0.001"]}""");
+        (await john.PostFormAsync("/api/v1/runs/", ("function", "nope"), ("parameters", "((1,),)"), ("bid_price", "1"), ("base_gpu", "x"))).Is(400,
+            """{"function":["Invalid pk \"nope\" - object does not exist."],"base_gpu":["Invalid pk \"x\" - object does not exist."]}""");
+        (await john.PostFormAsync("/api/v1/runs/", ("function", cpu), ("parameters", "x"), ("bid_price", "1"))).Is(400, TupleOfTuples);
         (await john.PostFormAsync("/api/v1/runs/", ("function", gpu), ("parameters", "((1,),)"), ("bid_price", "1"))).Is(400,
             """{"base_gpu":["this run uses an image that requires GPU. Therefore this field is mandatory"]}""");
         (await john.PostFormAsync("/api/v1/runs/", ("function", cpu), ("parameters", "((1,),)"), ("bid_price", "1"), ("base_gpu", TitanV))).Is(400,

@@ -34,7 +34,7 @@ public sealed record ReportJob(Guid JobId, Guid AccountId, ReportFields Fields, 
     /// <summary>The job's events, and the moves of money its outcome makes on the two accounts' streams.</summary>
     public static (IReadOnlyList<object> Job, IReadOnlyList<Elsewhere> Accounts) Decide(ReportJob command, Job? state)
     {
-        if (state is null || state.ProviderId != command.AccountId || state.InstanceId is not { } instanceId)
+        if (state is null || !state.IsReportableBy(command.AccountId) || state.InstanceId is not { } instanceId)
             throw new NotFoundException();
         var to = command.Fields.Status.Value;
         var from = state.Status;

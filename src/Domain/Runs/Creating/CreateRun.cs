@@ -35,12 +35,21 @@ public sealed record CreateRun(Guid RunId, Guid AccountId, RunFields Fields) : I
     /// <summary>The GPU the run names, if any (the shape check let only catalog GPUs through).</summary>
     public Gpu? BaseGpu => Fields.BaseGpu is { IsPresent: true, Value.Length: > 0 } gpu ? GpuCatalog.Find(Guid.Parse(gpu.Value)) : null;
 
+    /// <summary>The errors of a run whose function is unknown to the caller, besides <paramref name="others"/>: the function's first.</summary>
+    public static FieldErrors WithUnknownFunction(RunFields fields, FieldErrors others)
+    {
+        var errors = FieldErrors.For("function", Messages.DoesNotExist(fields.Function.Value));
+        foreach (var (field, messages) in others.Items)
+            foreach (var message in messages) errors.Add(field, message);
+        return errors;
+    }
+
     public static (RunCreated Run, IReadOnlyList<JobCreated> Jobs) Decide(
         CreateRun command, Function? function, RunMarket market, long queue, Func<Guid> newJobId)
     {
         var f = command.Fields;
         if (function is null || !function.IsVisibleTo(command.AccountId))
-            throw new FieldErrorsException(FieldErrors.For("function", Messages.DoesNotExist(f.Function.Value)));
+            throw new FieldErrorsException(WithUnknownFunction(f, new FieldErrors()));
 
         var gpu = command.BaseGpu;
         var errors = new FieldErrors();
