@@ -84,9 +84,9 @@ public sealed class TextTooLargeException(string field)
 public static class JobEndpoints
 {
     /// <summary>
-    /// Two requests carry more than the API's usual body limit: a report (PATCH of a job: three fields of up to 1 MiB,
-    /// each then held to it) and a run (POST /runs/: up to 10,000 tuples, form-encoded). Their limit is raised before
-    /// anything reads the body. A report's form also loses its NUL characters (<c>%00</c>) before ASP.NET Core's form
+    /// Three kinds of request carry more than the API's usual body limit: a report (PATCH of a job: three fields of up
+    /// to 1 MiB, each then held to it), a run (POST /runs/: up to 10,000 tuples, form-encoded) and a function's code
+    /// (POST, PUT and PATCH of /functions/). Their limit is raised before anything reads the body. A report's form also loses its NUL characters (<c>%00</c>) before ASP.NET Core's form
     /// reader, which refuses them, sees it: the spec drops them, since a refused report leaves a job running for ever.
     /// </summary>
     public static IApplicationBuilder UseMarketplaceBodies(this IApplicationBuilder app) =>
@@ -95,8 +95,10 @@ public static class JobEndpoints
             var request = context.Request;
             var report = HttpMethods.IsPatch(request.Method) && request.Path.StartsWithSegments("/api/v1/jobs", StringComparison.OrdinalIgnoreCase);
             var run = HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/api/v1/runs", StringComparison.OrdinalIgnoreCase);
-            if ((report || run) && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                limit.MaxRequestBodySize = report ? MaxReportBodyBytes : MaxRunBodyBytes;
+            var function = !HttpMethods.IsGet(request.Method) && !HttpMethods.IsDelete(request.Method)
+                && request.Path.StartsWithSegments("/api/v1/functions", StringComparison.OrdinalIgnoreCase);
+            if ((report || run || function) && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = report ? MaxReportBodyBytes : run ? MaxRunBodyBytes : MaxFunctionBodyBytes;
             if (report && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
             {
                 using var raw = new MemoryStream();
@@ -116,6 +118,9 @@ public static class JobEndpoints
 
     /// <summary>A run's body: 10,000 tuples and more, form-encoded.</summary>
     public const long MaxRunBodyBytes = 4L * 1024 * 1024;
+
+    /// <summary>A function's body, its code form-encoded: 2.5 MiB, Django's own limit of a request's data.</summary>
+    public const long MaxFunctionBodyBytes = 5L * 512 * 1024;
 
     public static void MapJobs(this IEndpointRouteBuilder app)
     {

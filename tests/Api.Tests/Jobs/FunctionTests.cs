@@ -33,6 +33,25 @@ public sealed class FunctionTests(MarketplaceApiFactory factory) : MarketplaceTe
     }
 
     [Fact]
+    public async Task Code_of_hundreds_of_kilobytes_is_kept_and_a_body_past_two_and_a_half_mebibytes_is_413()
+    {
+        var john = await Api.NewBetaAccountAsync();
+        // About 400 KB of Python, twice that form-encoded: past the API's usual 64 KiB body limit.
+        var code = "def handler(event):\n    return len(TABLE)\n\n" +
+                   string.Concat(Enumerable.Range(0, 8_000).Select(i => $"TABLE_{i} = ({i}, '{i}', [{i}])  # row\n")) + "TABLE = [1]\n";
+        Assert.InRange(code.Length, 300_000, 600_000);
+        var created = (await john.PostFormAsync("/api/v1/functions/", ("name", "big"), ("image", Python36), ("code", code))).EnsureStatus(201).Object;
+        var id = Uuid(created);
+        Assert.Equal(code, (await john.GetAsync($"/api/v1/functions/{id}/")).EnsureStatus(200).Object["code"]!.GetValue<string>());
+        (await john.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{id}/", ("code", code + "# more\n"))).EnsureStatus(200);
+
+        var huge = "def handler(event):\n" + new string('x', 3 * 1024 * 1024);
+        (await john.PostFormAsync("/api/v1/functions/", ("name", "huge"), ("image", Python36), ("code", huge))).Is(413,
+            """{"detail":"Request body is too large."}""");
+        Assert.Equal([id], (await john.GetAsync("/api/v1/functions/")).EnsureStatus(200).Array.Select(f => Uuid(f!)));
+    }
+
+    [Fact]
     public async Task Bad_fields_are_400_with_every_message_and_nothing_is_written()
     {
         var john = await Api.NewBetaAccountAsync();
