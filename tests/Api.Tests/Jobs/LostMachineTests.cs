@@ -38,6 +38,79 @@ public sealed class LostMachineTests(MarketplaceApiFactory factory) : Marketplac
     }
 
     [Fact]
+    public async Task A_deleted_instance_gives_its_held_jobs_back_and_its_finished_jobs_keep_its_uuid()
+    {
+        var consumer = await Api.NewBetaAccountAsync();
+        var provider = await Api.NewAccountAsync();
+        await consumer.CreateRunAsync(await consumer.CreateFunctionAsync(), "((1,),(2,),(3,))");
+        var machine = await provider.StartMachineAsync(parallel: 3);
+        var jobs = (await provider.PollAsync(machine)).Select(p => p!["job_uuid"]!.GetValue<string>()).ToArray();
+        Assert.Equal(3, jobs.Length);
+        (await provider.ReportAsync(jobs[0], ("status", "2"))).EnsureStatus(200);
+        (await provider.ReportAsync(jobs[0], ("status", "3"), ("output", "ok"))).EnsureStatus(200);
+        (await provider.ReportAsync(jobs[1], ("status", "2"))).EnsureStatus(200); // running; jobs[2] only assigned
+        var billed = await consumer.BalanceAsync();
+
+        (await provider.DeleteAsync($"/api/v1/instances/{machine}/")).EnsureStatus(204);
+
+        var finished = (await consumer.GetAsync($"/api/v1/jobs/{jobs[0]}/")).EnsureStatus(200).Object;
+        Assert.Equal(3, finished["status"]!.GetValue<int>());
+        Assert.Equal(machine, finished["instance"]!.GetValue<string>());
+        foreach (var job in jobs[1..])
+        {
+            var back = (await consumer.GetAsync($"/api/v1/jobs/{job}/")).EnsureStatus(200).Object;
+            Assert.Equal(1, back["status"]!.GetValue<int>());
+            Assert.Null(back["instance"]);
+            (await provider.ReportAsync(job, ("status", "5"))).EnsureStatus(404);
+        }
+        Assert.Equal(billed, await consumer.BalanceAsync()); // nobody is billed for the jobs it gave back
+
+        var other = await Api.NewAccountAsync();
+        var otherMachine = await other.StartMachineAsync(parallel: 3);
+        Assert.Equal(jobs[1..].Order(), (await other.PollAsync(otherMachine)).Select(p => p!["job_uuid"]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
+    public async Task A_deleted_consumers_jobs_go_with_it_whatever_their_status_and_are_never_handed_out()
+    {
+        var consumer = await Api.NewBetaAccountAsync();
+        var provider = await Api.NewAccountAsync();
+        await consumer.CreateRunAsync(await consumer.CreateFunctionAsync(), "((1,),(2,),(3,),(4,))");
+        var machine = await provider.StartMachineAsync(parallel: 2);
+        var jobs = (await provider.PollAsync(machine)).Select(p => p!["job_uuid"]!.GetValue<string>()).ToArray();
+        (await provider.ReportAsync(jobs[0], ("status", "2"))).EnsureStatus(200);
+        var earned = await provider.BalanceAsync();
+
+        (await consumer.DeleteAsync("/api/v1/users/account/")).EnsureStatus(204);
+
+        // The running job is gone: its machine's next report is 404, and its capacity is free again.
+        (await provider.ReportAsync(jobs[0], ("status", "3"), ("output", "late"))).EnsureStatus(404);
+        (await provider.ReportAsync(jobs[1], ("status", "2"))).EnsureStatus(404);
+        var instance = (await provider.GetAsync($"/api/v1/instances/{machine}/")).EnsureStatus(200).Object;
+        Assert.Equal(0, instance["num_running_jobs"]!.GetValue<int>());
+        Assert.Equal(0, instance["num_assigned_jobs"]!.GetValue<int>());
+        Assert.Equal(earned, await provider.BalanceAsync()); // nobody is billed for an unfinished job
+
+        // Its two queued jobs are never handed out, to this machine or any other.
+        Assert.Empty(await provider.PollAsync(machine));
+        var other = await Api.NewAccountAsync();
+        Assert.Empty(await other.PollAsync(await other.StartMachineAsync(parallel: 4)));
+    }
+
+    [Fact]
+    public async Task A_providers_own_runs_reach_its_own_machines()
+    {
+        var both = await Api.NewBetaAccountAsync();
+        var run = Uuid(await both.CreateRunAsync(await both.CreateFunctionAsync(), "((1,),)"));
+        var machine = await both.StartMachineAsync(parallel: 1);
+        var job = (await both.PollAsync(machine)).Single()!["job_uuid"]!.GetValue<string>();
+        (await both.ReportAsync(job, ("status", "2"))).EnsureStatus(200);
+        var done = (await both.ReportAsync(job, ("status", "3"), ("output", "ok"))).EnsureStatus(200).Object;
+        Assert.Equal(run, done["run"]!.GetValue<string>());
+        Assert.Equal(machine, done["instance"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Deletions_wait_for_running_jobs_and_free_the_capacity_of_assigned_ones()
     {
         var consumer = await Api.NewBetaAccountAsync();
