@@ -52,6 +52,21 @@ public sealed class FunctionTests(MarketplaceApiFactory factory) : MarketplaceTe
     }
 
     [Fact]
+    public async Task A_queued_job_runs_the_code_its_run_was_created_with_not_a_later_change()
+    {
+        var john = await Api.NewBetaAccountAsync();
+        var function = await john.CreateFunctionAsync(code: "def handler(event):\n    return 'before'\n");
+        await john.CreateRunAsync(function, "((1,),)");
+        (await john.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{function}/", ("code", "def handler(event):\n    return 'after'\n")))
+            .EnsureStatus(200);
+
+        var provider = await Api.NewAccountAsync();
+        var wrapped = Assert.Single(await provider.PollAsync(await provider.StartMachineAsync(parallel: 1)))!["wrapped_code"]!.GetValue<string>();
+        Assert.Contains("return 'before'", wrapped);
+        Assert.DoesNotContain("return 'after'", wrapped);
+    }
+
+    [Fact]
     public async Task Bad_fields_are_400_with_every_message_and_nothing_is_written()
     {
         var john = await Api.NewBetaAccountAsync();
