@@ -44,10 +44,11 @@ public sealed class OfferHandlers(IQuerySession session, IOptions<PresenceOption
         if (query.Gpu is { } gpu) offers = offers.Where(x => x.GpuId == gpu);
         if (query.MaxPrice is { } max)
         {
-            // On the consumer price as offers show it, rounded half up to 3 decimals: shown <= max exactly when
-            // ask x 1.2 < max + 0.0005.
+            // On the consumer price as offers show it, rounded half up to 3 decimals: a shown price is on the grid of
+            // thousandths, so shown <= max exactly when ask x 1.2 < floor(max to thousandths) + 0.0005.
             // (A max beyond any price filters nothing; added to, decimal's largest values would overflow.)
-            var asks = max >= 1_000_000_000m ? decimal.MaxValue : (max + 0.0005m) / Domain.Billing.Prices.ConsumerPrice(1);
+            var asks = max >= 1_000_000_000m ? decimal.MaxValue
+                : (Math.Floor(max * 1000) / 1000 + 0.0005m) / Domain.Billing.Prices.ConsumerPrice(1);
             offers = offers.Where(x => x.AskPrice < asks);
         }
         return await offers.OrderBy(x => x.AskPrice).ThenBy(x => x.CreatedAt).ToListAsync(ct);

@@ -24,7 +24,12 @@ public static class Prices
         return new Charge(cost, earnings, cost - earnings);
     }
 
-    public static decimal Round(decimal amount) => Math.Round(amount, Decimals, MidpointRounding.AwayFromZero);
+    /// <summary>
+    /// To 3 decimals, half away from zero, without trailing zeros: 1.5 x 1.2 is 1.80 to decimal, and would be written so
+    /// (offers show 1.8, as every other number of the API).
+    /// </summary>
+    public static decimal Round(decimal amount) =>
+        Math.Round(amount, Decimals, MidpointRounding.AwayFromZero) / 1.000000000000000000000000000000000m;
 }
 
 /// <summary>A finished job's money: the consumer's cost, the provider's earnings and the platform's fee (cost - earnings).</summary>

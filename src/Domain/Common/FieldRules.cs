@@ -33,7 +33,7 @@ public static class FieldRules
 
     /// <summary>A CharField's max_length.</summary>
     public static IRuleBuilderOptions<T, Field<string>> MaxLength<T>(this IRuleBuilder<T, Field<string>> rule, int max) =>
-        rule.Value(v => v.Length <= max, Messages.MaxLength(max));
+        rule.Value(v => v.Length <= max || Accounts.Rules.PythonText.Length(v) <= max, Messages.MaxLength(max)); // characters, as Python counts them
 
     public const int MoneyMaxDigits = 10;
     public const int MoneyDecimalPlaces = 3;

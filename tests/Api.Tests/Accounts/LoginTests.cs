@@ -46,6 +46,15 @@ public sealed class LoginTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Credentials_longer_than_any_account_allows_are_wrong_credentials_not_length_errors()
+    {
+        var (username, _) = await SignUpAsync();
+        (await LogIn(new string('u', 151), Password)).Is(400, WrongCredentials);
+        (await LogIn(username, new string('p', 5000))).Is(400, WrongCredentials);
+        (await LogIn(username, Password)).EnsureStatus(200);
+    }
+
+    [Fact]
     public async Task Logging_in_with_JSON_works()
     {
         var (username, _) = await SignUpAsync();

@@ -140,6 +140,19 @@ public sealed class InstanceValidationTests(ApiFactory api) : IClassFixture<ApiF
         Assert.Equal(name, reply.Object["name"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_names_length_counts_characters_as_python_does_not_utf16_units()
+    {
+        var john = await John();
+        var emoji = string.Concat(Enumerable.Repeat("\U0001F680", 255)); // 255 characters, 510 UTF-16 units
+
+        var reply = await john.CreateAsync(Body.Form, ("name", emoji), ("ask_price", "1"));
+        reply.EnsureStatus(201);
+        Assert.Equal(emoji, reply.Object["name"]!.GetValue<string>());
+        (await john.CreateAsync(Body.Form, ("name", emoji + "\U0001F680"), ("ask_price", "1")))
+            .IsFieldErrors(("name", ["Ensure this field has no more than 255 characters."]));
+    }
+
     // ---- ask_price ----
 
     [Theory]

@@ -46,6 +46,7 @@ public sealed class MarketplaceTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(5120, offers[1]["cuda_cores"]!.GetValue<int>());
         Assert.Equal("0.013", Raw(offers[0]["ask_price"])); // the consumer price: 0.011 x 1.2, to 3 decimals
         Assert.Equal("1.08", Raw(offers[2]["ask_price"]));
+        Assert.Equal("0.6", Raw(offers[1]["ask_price"])); // 0.5 x 1.2, written as every other number: no trailing zero
         AssertTimestamp(offers[0]["last_connection"]);
         Assert.DoesNotContain("uuid", (await jane.GetAsync("/api/v1/offers/")).Body);
     }
@@ -66,6 +67,9 @@ public sealed class MarketplaceTests(ApiFactory api) : IClassFixture<ApiFactory>
         // On the consumer price: 0.1, 0.2 and 0.3 are offered at 0.12, 0.24 and 0.36.
         Assert.Equal([cpu, titan], Named(await john.GetAsync("/api/v1/offers/?max_price=0.24"), mine).Select(o => o["name"]!.GetValue<string>()));
         Assert.Equal([cpu], Named(await john.GetAsync("/api/v1/offers/?max_price=0.2"), mine).Select(o => o["name"]!.GetValue<string>()));
+        // Off the grid of thousandths: 0.24 is above 0.2399, 0.12 is not.
+        Assert.Equal([cpu], Named(await john.GetAsync("/api/v1/offers/?max_price=0.2399"), mine).Select(o => o["name"]!.GetValue<string>()));
+        Assert.Equal([cpu, titan], Named(await john.GetAsync("/api/v1/offers/?max_price=0.2401"), mine).Select(o => o["name"]!.GetValue<string>()));
         Assert.Empty(Named(await john.GetAsync($"/api/v1/offers/?type=cpu&gpu={TitanV}"), mine));
 
         (await john.GetAsync("/api/v1/offers/?type=tpu")).Is(400, """{"type":["\"tpu\" is not a valid choice."]}""");

@@ -15,7 +15,9 @@ public sealed class LogInValidator : AbstractValidator<LogIn>
     public LogInValidator()
     {
         RuleLevelCascadeMode = CascadeMode.Stop;
-        RuleFor(x => x.Username).Sent(required: true).MaxLength(AccountRules.UsernameMaxLength).OverridePropertyName("username");
-        RuleFor(x => x.Password).Password(required: true);
+        // DRF's AuthTokenSerializer: two CharFields without a max_length. Credentials too long for any account are
+        // "Unable to log in" like any other wrong ones (the body's limit bounds them).
+        RuleFor(x => x.Username).Sent(required: true).OverridePropertyName("username");
+        RuleFor(x => x.Password).Sent(required: true).OverridePropertyName("password");
     }
 }
