@@ -72,12 +72,16 @@ public static class Caller
 
     /// <summary>
     /// Authentication is decided before anything else, so a bad key gets 401 even where the URL
-    /// or method would be 404 or 405. Only sign-up and login are open.
+    /// or method would be 404 or 405. Only sign-up and login are open, to requests without a key; a key sent
+    /// to them must be good, as DRF authenticates every request of its views, open ones too.
     /// </summary>
     public static IApplicationBuilder UseAuthenticationFirst(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            if (!RequiresAuthentication(context.Request.Method, context.Request.Path)) return next(context);
+            if (!RequiresAuthentication(context.Request.Method, context.Request.Path))
+                return context.Request.Headers.Authorization.Count > 0 && context.Request.Path.StartsWithSegments("/api/v1")
+                    ? OpenWithKeyAsync(context, next)
+                    : next(context);
             // UseAuthentication, right before this, has authenticated the request with the default scheme (the
             // token) and set User where the key was good; a failed key's reason is in the challenge (cached).
             if (context.User.Identity is not { IsAuthenticated: true, AuthenticationType: TokenAuthentication.SchemeName })
@@ -85,6 +89,15 @@ public static class Caller
             context.Audit()!.Actor = new Actor(context.AccountId(), context.User.FindFirstValue(ClaimTypes.Name)!);
             return next(context);
         });
+
+    private static async Task OpenWithKeyAsync(HttpContext context, RequestDelegate next)
+    {
+        // UseAuthentication's result, cached: a Token header that failed is 401; no token (another scheme) passes.
+        if ((await context.AuthenticateAsync(TokenAuthentication.SchemeName)).Failure is not null)
+            await context.ChallengeAsync(TokenAuthentication.SchemeName);
+        else
+            await next(context);
+    }
 
     /// <summary>Whether a request needs a key; the OpenAPI document asks the same question.</summary>
     public static bool RequiresAuthentication(string method, PathString path)

@@ -166,6 +166,24 @@ public sealed class AuthenticationTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task Sign_up_and_login_with_a_bad_key_are_401_and_with_another_scheme_go_through()
+    {
+        var username = TestHelpers.NewUsername();
+        const string password = "a-long-enough-passphrase";
+        var bad = api.WithKey("0123456789abcdef0123456789abcdef01234567");
+        (await bad.SignUpAsync(username, $"{username}@example.com", password)).IsUnauthorized(InvalidToken);
+        (await api.Client("Token").SignUpAsync(username, $"{username}@example.com", password))
+            .IsUnauthorized("Invalid token header. No credentials provided.");
+
+        var basic = api.Client("Basic dXNlcjpwYXNz"); // not DRF's token scheme: no credentials, as none sent
+        (await basic.SignUpAsync(username, $"{username}@example.com", password)).EnsureStatus(201);
+        (await bad.PostFormAsync("/api/v1/api-token-auth/", ("username", username), ("password", password))).IsUnauthorized(InvalidToken);
+        var key = (await basic.PostFormAsync("/api/v1/api-token-auth/", ("username", username), ("password", password)))
+            .EnsureStatus(200).Object["token"]!.GetValue<string>();
+        (await api.WithKey(key).PostFormAsync("/api/v1/api-token-auth/", ("username", username), ("password", password))).EnsureStatus(200);
+    }
+
+    [Fact]
     public async Task A_401_body_is_compact_utf8_json()
     {
         (await api.Client().GetAsync("/api/v1/users/")).IsCompactUtf8Json();
