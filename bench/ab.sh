@@ -5,10 +5,12 @@
 #
 #   A_ARGS="--Projections:Daemon=Disabled" bench/ab.sh        # B: this build as configured by default
 #   A_APP=/tmp/old-build bench/ab.sh                          # A: a folder holding Sharedcloud.Es.Api.dll
+#   B_APP=/tmp/r2r-publish bench/ab.sh                        # B: another build of this commit (a publish, say)
 #
 # Env knobs: DURATION, ROUNDS, CONNECTIONS, THREADS, WARMUP, SETTLE   as for bench/run.sh
 #            SCENARIOS        which of "get list20 create patch64 patch1" to run (get list20 create by default)
 #            A_APP            the A side's build folder (default: this build, like B)
+#            B_APP            the B side's build folder (default: this build)
 #            A_ARGS, B_ARGS   extra configuration per side, as command-line arguments (--Section:Key=value)
 #            A_ENV, B_ENV     extra environment per side (NAME=value ..., e.g. DOTNET_gcServer=0)
 # Both sides run in Production with the bench's raised per-account limits (bench/lib.sh). The report (B / A)
@@ -33,13 +35,13 @@ check_tools
 start_pg bench_a bench_b
 log "building (Release)"
 rm -rf "$results/app-ab"
-build_api_copy "$results/app-ab/b"
-if [ -n "${A_APP:-}" ]; then
-  [ -f "$A_APP/Sharedcloud.Es.Api.dll" ] || die "A_APP=$A_APP holds no Sharedcloud.Es.Api.dll"
-  cp -a "$A_APP" "$results/app-ab/a"
-else
-  cp -a "$results/app-ab/b" "$results/app-ab/a"
-fi
+build_api_copy "$results/app-ab/this"
+for side in a b; do
+  folder_var=${side^^}_APP
+  folder=${!folder_var:-$results/app-ab/this}
+  [ -f "$folder/Sharedcloud.Es.Api.dll" ] || die "$folder_var=$folder holds no Sharedcloud.Es.Api.dll"
+  cp -a "$folder" "$results/app-ab/$side"
+done
 
 start_api() { # side port environment arguments
   # shellcheck disable=SC2086 # the environment and arguments are lists

@@ -39,7 +39,10 @@ python=${PYTHON:-/usr/bin/python3}
 if ! "$python" -c 'import click, requests, tabulate, nose' 2>/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ "$python" = /usr/bin/python3 ]; then
     echo "== installing the client's dependencies (python3-click python3-requests python3-tabulate python3-nose)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-click python3-requests python3-tabulate python3-nose >/dev/null
+    pkgs=(python3-click python3-requests python3-tabulate python3-nose)
+    # A fresh machine's package lists may be empty: fetch them once when the install cannot find the packages.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >/dev/null; }
   else
     die "$python needs click, requests, tabulate and nose (Debian: apt-get install python3-click python3-requests python3-tabulate python3-nose)"
   fi
