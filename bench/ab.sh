@@ -74,7 +74,7 @@ report=$results/ab-latest.md
   echo
   commit_line
   echo "$(nproc) cores; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s runs, $ROUNDS rounds A/B alternated after a ${WARMUP}s warm-up (and ${SETTLE}s of each scenario per side before all)."
-  echo "A: ${A_APP:-this build}${A_ENV:+ env $A_ENV}${A_ARGS:+ args $A_ARGS}; B: this build${B_ENV:+ env $B_ENV}${B_ARGS:+ args $B_ARGS}."
+  echo "A: ${A_APP:-this build}${A_ENV:+ env $A_ENV}${A_ARGS:+ args $A_ARGS}; B: ${B_APP:-this build}${B_ENV:+ env $B_ENV}${B_ARGS:+ args $B_ARGS}."
   echo "Peak RSS: A $((base_hwm_kb / 1024)) MB, B $((api_hwm_kb / 1024)) MB."
   echo
   echo "| scenario | A req/s | B req/s | B / A | runs (A; B) |"

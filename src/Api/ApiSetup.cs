@@ -55,6 +55,8 @@ public static class ApiSetup
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
 
+        // Marten's statement failures at the levels operators alert on, without bound values (MartenFailureLog).
+        services.AddSingleton<ILogger<IDocumentStore>, MartenFailureLog>();
         services.AddMarten(opts =>
             {
                 MartenConfiguration.Configure(opts, connectionString);
