@@ -33,6 +33,7 @@ logs=$results/ab-logs
 bench_init
 check_tools
 start_pg bench_a bench_b
+projection_dbs="bench_a bench_b" # both sides' asynchronous projections catch up before each scenario (bench/lib.sh)
 log "building (Release)"
 rm -rf "$results/app-ab"
 build_api_copy "$results/app-ab/this"

@@ -10,6 +10,8 @@
 #            SETTLE     seconds of each scenario per side, unmeasured, before any measurement (15; 0: none)
 #            API_ARGS   extra configuration for the API, as arguments (e.g. API_ARGS=--Projections:Daemon=Disabled)
 #            SCENARIOS  which of "get list20 create patch64 patch1 patch10k" to run (all by default)
+#            PROJECTION_WAIT  seconds to wait, before each scenario, for the API's asynchronous projections to catch
+#                       up with the events appended so far (180)
 #
 # It starts a dedicated PostgreSQL (.local/bench-pg, port 55433, databases bench_api and bench_base,
 # recreated empty on every run), builds both apps in Release, starts the API (from a copy of its
@@ -46,6 +48,7 @@ wants() { [[ " ${scenarios[*]} " == *" $1 "* ]]; }
 bench_init
 check_tools
 start_pg bench_api bench_base
+projection_dbs=bench_api # the API's asynchronous projections catch up before each scenario (bench/lib.sh)
 build_apps
 start_apps
 
