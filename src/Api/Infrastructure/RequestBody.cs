@@ -101,15 +101,20 @@ public sealed partial class RequestBody
         _ => "NoneType",
     };
 
-    /// <summary>The raw value: a string, a JSON element, or nothing.</summary>
-    private (FieldState State, string? Text, JsonElement Json) Raw(string name)
+    /// <summary>
+    /// The raw value: a string, a JSON element, or nothing. In a form, an empty value of a field that is not
+    /// <paramref name="required"/> is nothing, as DRF reads HTML input: a form cannot leave a field out, so
+    /// <c>max_num_parallel_jobs=</c> means "not given" (the default on a create, no change on a PATCH). In JSON it stays
+    /// a value, and a malformed one.
+    /// </summary>
+    private (FieldState State, string? Text, JsonElement Json) Raw(string name, bool required = true)
     {
         if (_form is not null)
         {
             // Django's QueryDict gives the last of repeated keys.
-            return _form.TryGetValue(name, out StringValues v) && v.Count > 0
-                ? (FieldState.Present, v[^1] ?? "", default)
-                : (FieldState.Missing, null, default);
+            if (!_form.TryGetValue(name, out StringValues v) || v.Count == 0) return (FieldState.Missing, null, default);
+            var value = v[^1] ?? "";
+            return value.Length == 0 && !required ? (FieldState.Missing, null, default) : (FieldState.Present, value, default);
         }
         if (_json is null || !_json.TryGetValue(name, out var element)) return (FieldState.Missing, null, default);
         return element.ValueKind switch
@@ -153,10 +158,11 @@ public sealed partial class RequestBody
         return Field<decimal>.Of(Normalize(value));
     }
 
-    /// <summary>An IntegerField: integers, or numbers and text that end in ".0".</summary>
-    public Field<int> Integer(string name)
+    /// <summary>An IntegerField: integers, or numbers and text that end in ".0". An optional one (not
+    /// <paramref name="required"/>) takes an empty form value as not given.</summary>
+    public Field<int> Integer(string name, bool required = true)
     {
-        var (state, text, json) = Raw(name);
+        var (state, text, json) = Raw(name, required);
         if (state == FieldState.Missing) return Field<int>.Missing;
         if (state == FieldState.Null) return Field<int>.Null;
         text = text?.Trim() ?? (json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null);
@@ -169,10 +175,11 @@ public sealed partial class RequestBody
         return Field<int>.Of((int)big);
     }
 
-    /// <summary>The instance type: 1, 2, "1", "2", "cpu", "gpu" (any case).</summary>
-    public Field<InstanceType> InstanceType(string name)
+    /// <summary>The instance type: 1, 2, "1", "2", "cpu", "gpu" (any case). An optional one (not
+    /// <paramref name="required"/>) takes an empty form value as not given.</summary>
+    public Field<InstanceType> InstanceType(string name, bool required = true)
     {
-        var (state, text, json) = Raw(name);
+        var (state, text, json) = Raw(name, required);
         if (state == FieldState.Missing) return Field<InstanceType>.Missing;
         if (state == FieldState.Null) return Field<InstanceType>.Null;
         var input = text ?? json.GetRawText();

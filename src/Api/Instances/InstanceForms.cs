@@ -9,7 +9,7 @@ public static class InstanceForms
     public static InstanceFields Read(RequestBody body) => new(
         Name: body.Text("name"),
         AskPrice: body.Decimal("ask_price"),
-        Type: body.InstanceType("type"),
+        Type: body.InstanceType("type", required: false), // optional with a default: an empty form value is not given
         Gpu: body.Reference("gpu"),
-        MaxNumParallelJobs: body.Integer("max_num_parallel_jobs"));
+        MaxNumParallelJobs: body.Integer("max_num_parallel_jobs", required: false));
 }

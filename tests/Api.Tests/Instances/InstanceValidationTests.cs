@@ -291,6 +291,38 @@ public sealed class InstanceValidationTests(ApiFactory api) : IClassFixture<ApiF
             .IsFieldErrors(("max_num_parallel_jobs", ["A valid integer is required."]));
     }
 
+    // ---- empty form values (DRF reads HTML input: an optional field sent empty is not given) ----
+
+    [Fact]
+    public async Task A_form_with_empty_type_and_max_num_parallel_jobs_creates_with_the_defaults_and_a_patch_changes_nothing()
+    {
+        var john = await John();
+
+        var created = (await john.CreateAsync(Body.Form, ("name", "i"), ("ask_price", "1"), ("type", ""), ("max_num_parallel_jobs", "")))
+            .EnsureStatus(201).Object;
+        Assert.Equal(1, created["type"]!.GetValue<int>());
+        Assert.Equal(1, created["max_num_parallel_jobs"]!.GetValue<int>());
+
+        var url = Url(Uuid(created));
+        (await john.PatchAsync(Body.Form, url, ("max_num_parallel_jobs", "4"))).EnsureStatus(200);
+        var version = (await api.EventsAsync(Uuid(created))).Count;
+        var patched = (await john.PatchAsync(Body.Form, url, ("type", ""), ("max_num_parallel_jobs", ""))).EnsureStatus(200).Object;
+        Assert.Equal(4, patched["max_num_parallel_jobs"]!.GetValue<int>());
+        Assert.Equal(1, patched["type"]!.GetValue<int>());
+        Assert.Equal(version, (await api.EventsAsync(Uuid(created))).Count);
+    }
+
+    [Fact]
+    public async Task Empty_required_form_values_and_empty_json_strings_are_still_errors()
+    {
+        var john = await John();
+
+        (await john.CreateAsync(Body.Form, ("name", ""), ("ask_price", ""), ("max_num_parallel_jobs", "")))
+            .IsFieldErrors(("name", ["This field may not be blank."]), ("ask_price", ["A valid number is required."]));
+        (await john.CreateAsync(Body.Json, ("name", "i"), ("ask_price", 1m), ("type", ""), ("max_num_parallel_jobs", "")))
+            .IsFieldErrors(("type", ["\"\" is not a valid choice."]), ("max_num_parallel_jobs", ["A valid integer is required."]));
+    }
+
     // ---- the rules between fields ----
 
     [Theory]
