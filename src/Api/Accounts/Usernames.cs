@@ -13,11 +13,14 @@ public static class Usernames
         {
             return await write;
         }
-        catch (Exception e) when (IsUniqueViolationOn(e, "username"))
+        catch (Exception e) when (IsTaken(e))
         {
             throw new FieldErrorsException(FieldErrors.For("username", AccountRules.UsernameTaken));
         }
     }
+
+    /// <summary>The unique index on the username refused the write: an answer to the client, not a fault.</summary>
+    public static bool IsTaken(Exception e) => IsUniqueViolationOn(e, "username");
 
     private static bool IsUniqueViolationOn(Exception e, string column)
     {

@@ -1,5 +1,4 @@
 using Marten;
-using Npgsql;
 
 namespace Sharedcloud.Es.Api.Infrastructure;
 
@@ -10,7 +9,8 @@ namespace Sharedcloud.Es.Api.Infrastructure;
 /// <list type="bullet">
 /// <item>a statement cancelled because its request went away (the client hung up, the host is stopping) is Debug;</item>
 /// <item>an outcome the API decides for the client is Information: another writer holding the object (retried, then
-/// 409) and a unique index refusing a taken value (a field error);</item>
+/// 409) and the username's unique index refusing a taken name (a field error); any other unique violation stays an
+/// Error;</item>
 /// <item>the bound values (events and documents: emails, password hashes, key digests) are left out of every entry
 /// above Debug, unless the category logs at Debug, where a developer asked for them.</item>
 /// </list>
@@ -27,7 +27,9 @@ public sealed partial class MartenFailureLog(ILoggerFactory factory) : ILogger<I
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
         Func<TState, Exception?, string> formatter)
     {
-        if (exception is not null && logLevel >= LogLevel.Warning) logLevel = (LogLevel)Math.Min((int)logLevel, (int)LevelOf(exception));
+        if (exception is not null && logLevel is >= LogLevel.Warning and <= LogLevel.Error
+            && LevelOf(exception) is var lower && lower < logLevel)
+            logLevel = lower;
         if (!_inner.IsEnabled(logLevel)) return;
         if (logLevel > LogLevel.Debug && !_inner.IsEnabled(LogLevel.Debug)
             && state is IReadOnlyList<KeyValuePair<string, object?>> fields && fields.Any(f => f.Key == ParametersField))
@@ -42,8 +44,7 @@ public sealed partial class MartenFailureLog(ILoggerFactory factory) : ILogger<I
     internal static LogLevel LevelOf(Exception exception) => exception switch
     {
         OperationCanceledException => LogLevel.Debug,
-        _ when DatabaseFaults.IsConflict(exception)
-               || DatabaseFaults.HasState(exception, PostgresErrorCodes.UniqueViolation) => LogLevel.Information,
+        _ when DatabaseFaults.IsConflict(exception) || Accounts.Usernames.IsTaken(exception) => LogLevel.Information,
         _ => LogLevel.Error,
     };
 

@@ -41,11 +41,12 @@ public sealed class MartenFailureLogTests(ProductionLogMarketplaceFactory api)
     {
         var (provider, machine, job) = await RunningJobAsync();
         var output = $"private-output-{Guid.NewGuid():N}";
+        var seen = api.Logs.Entries.Count;
 
         await using (var holder = await HoldStreamAsync(machine))
             (await provider.ReportAsync(job, ("status", "3"), ("output", output))).EnsureStatus(409);
 
-        var failures = MartenFailures();
+        var failures = MartenFailures(since: seen);
         Assert.NotEmpty(failures);
         Assert.All(failures, e => Assert.Equal(LogLevel.Information, e.Level));
         Assert.All(failures, e => Assert.Contains("lock", e.Exception!, StringComparison.OrdinalIgnoreCase));
@@ -63,21 +64,24 @@ public sealed class MartenFailureLogTests(ProductionLogMarketplaceFactory api)
         {
             using var http = api.NewHttpClient();
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", provider.Key);
-            using var hangUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => http.PatchAsync($"/api/v1/instances/{machine}/",
-                new FormUrlEncodedContent([new("name", "renamed")]), hangUp.Token));
-            // The server notices the hang-up and cancels the statement that waits for the lock.
+            using var hangUp = new CancellationTokenSource();
+            var patch = http.PatchAsync($"/api/v1/instances/{machine}/", new FormUrlEncodedContent([new("name", "renamed")]), hangUp.Token);
+            // Hang up only once the write waits for the lock in PostgreSQL, so that there is a statement to cancel.
+            await Eventually(async () => await LockWaitsAsync(holder) > 0, "the write never waited for the lock");
+            await hangUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => patch);
             // The server notices the hang-up, cancels the statement that waits for the lock, and logs the request as 499.
-            await Eventually(() => api.Logs.Entries.Any(e => e.Category == "Sharedcloud.Es.Api.Requests"
-                && e.Fields.GetValueOrDefault("StatusCode") is 499 && e.Message.Contains($"/instances/{machine} ")));
+            await Eventually(() => Task.FromResult(api.Logs.Entries.Any(e => e.Category == "Sharedcloud.Es.Api.Requests"
+                && e.Fields.GetValueOrDefault("StatusCode") is 499 && e.Message.Contains($"/instances/{machine} "))),
+                "the server never logged the hung-up request");
         }
 
         Assert.Equal(errorsBefore, api.Logs.Entries.Count(e => e.Level >= LogLevel.Error));
         Assert.Equal("machine", (await provider.GetAsync($"/api/v1/instances/{machine}/")).EnsureStatus(200).Object["name"]!.GetValue<string>());
     }
 
-    private List<LogEntry> MartenFailures() =>
-        api.Logs.Entries.Where(e => e.Category == MartenCategory && e.Exception is not null).ToList();
+    private List<LogEntry> MartenFailures(int since) =>
+        api.Logs.Entries.Skip(since).Where(e => e.Category == MartenCategory && e.Exception is not null).ToList();
 
     private async Task<(ApiClient Provider, string Machine, string Job)> RunningJobAsync()
     {
@@ -104,9 +108,20 @@ public sealed class MartenFailureLogTests(ProductionLogMarketplaceFactory api)
         return holder;
     }
 
-    private static async Task Eventually(Func<bool> condition)
+    private static async Task Eventually(Func<Task<bool>> condition, string failure)
     {
-        for (var i = 0; i < 100 && !condition(); i++) await Task.Delay(50);
-        Assert.True(condition(), "the server never logged the hung-up request");
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail(failure);
+    }
+
+    private static async Task<long> LockWaitsAsync(NpgsqlConnection holder)
+    {
+        await using var count = new NpgsqlCommand(
+            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'", holder);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 }
