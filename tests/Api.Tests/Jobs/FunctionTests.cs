@@ -46,7 +46,10 @@ public sealed class FunctionTests(MarketplaceApiFactory factory) : MarketplaceTe
         (await john.SendFormAsync(HttpMethod.Patch, $"/api/v1/functions/{id}/", ("code", code + "# more\n"))).EnsureStatus(200);
 
         var huge = "def handler(event):\n" + new string('x', 3 * 1024 * 1024);
-        (await john.PostFormAsync("/api/v1/functions/", ("name", "huge"), ("image", Python36), ("code", huge))).Is(413,
+        // Sent with Expect: 100-continue, as curl sends a large body: the server refuses it by its Content-Length, and the
+        // client never writes it. (Written at once, 3 MB raced the server's 413 and close into a broken pipe.)
+        var tooLarge = new FormUrlEncodedContent([new("name", "huge"), new("image", Python36), new("code", huge)]);
+        (await john.SendAsync(HttpMethod.Post, "/api/v1/functions/", tooLarge, r => r.Headers.ExpectContinue = true)).Is(413,
             """{"detail":"Request body is too large."}""");
         Assert.Equal([id], (await john.GetAsync("/api/v1/functions/")).EnsureStatus(200).Array.Select(f => Uuid(f!)));
     }
