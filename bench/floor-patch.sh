@@ -27,20 +27,8 @@ ROWS=${ROWS:-64}
 check_knobs ROUNDS DURATION CLIENTS ROWS
 [ "$ROWS" -le 64 ] || die "ROWS is at most 64"
 
-logs=$results/floor-patch-logs
-report=$results/floor-patch-latest.md
-db=bench_floor_patch
-bench_init
-for tool in dotnet curl "$pg_bin/psql" "$pg_bin/pgbench"; do command -v "$tool" >/dev/null 2>&1 || die "$tool not found"; done
-port_in_use $api_port && die "127.0.0.1:$api_port is in use"
-start_pg $db
-
 # The API creates its schema, 64 instances and one real PATCH: its event, headers and document are the payloads.
-log "building the API (Release), storing 64 instances and one PATCH through it"
-build_api_copy "$results/floor-patch-app"
-start_app api $api_port $db "$results/floor-patch-app/Sharedcloud.Es.Api.dll"
-api_pid=$!
-wait_ready api "$api_pid" "$api_url/health/ready"
+floor_setup floor-patch
 key=$(api_account floor)
 first=""
 for i in $(seq 64); do
@@ -48,16 +36,7 @@ for i in $(seq 64); do
   first=${first:-$id}
 done
 http 200 -X PATCH "$api_url/api/v1/instances/$first/" -H "Authorization: Token $key" -d ask_price=0.5 >/dev/null
-kill "$api_pid"; wait "$api_pid" 2>/dev/null || true; api_pid=
-
-q() { psql -d $db -At -c "$1"; }
-account=$(q "select id from sharedcloud.mt_doc_accountdetails limit 1")
-event=$(q "select data from sharedcloud.mt_events where type = 'instance_price_changed'")
-headers=$(q "select headers from sharedcloud.mt_events where type = 'instance_price_changed'")
-correlation=$(q "select correlation_id from sharedcloud.mt_events where type = 'instance_price_changed'")
-dotnet_type=$(q "select mt_dotnet_type from sharedcloud.mt_events where type = 'instance_price_changed'")
-doc=$(q "select data from sharedcloud.mt_doc_instancedetails where id = '$first'")
-doc_type=$(q "select mt_dotnet_type from sharedcloud.mt_doc_instancedetails where id = '$first'")
+floor_payloads instance_price_changed "$first"
 psql -d $db -c "
   CREATE TABLE floor_ids (n int PRIMARY KEY, id uuid NOT NULL);
   INSERT INTO floor_ids SELECT row_number() OVER (ORDER BY id), id FROM sharedcloud.mt_doc_instancedetails;
@@ -96,13 +75,6 @@ pgbench_rounds baseline:1 api:1 api-2rt:1 api-3rt:1
   echo
   echo "$(commit_line) $(nproc) cores; pgbench -c $CLIENTS -j 2, ${DURATION}s runs, $ROUNDS rounds A/B alternated after a warm-up; $ROWS of 64 instances."
   echo
-  echo "| side | PATCHes/s | / baseline | PostgreSQL CPU per PATCH (ms) | / baseline | runs (PATCHes/s) |"
-  echo "| --- | ---: | ---: | ---: | ---: | --- |"
-  awk -F'\t' 'NR > 1 { n[$1]++; r[$1] += $3; c[$1] += $4; runs[$1] = runs[$1] (runs[$1] == "" ? "" : ", ") $3 }
-    END {
-      split("baseline api api-2rt api-3rt", order, " ")
-      for (i = 1; i <= 4; i++) { s = order[i]; rate = r[s] / n[s]; cpu = c[s] / n[s]
-        if (s == "baseline") { br = rate; bc = cpu }
-        printf "| %s | %.0f | %.2f | %.3f | %.2f | %s |\n", s, rate, rate / br, cpu, bc / cpu, runs[s] } }' "$logs/runs.tsv"
+  floor_table PATCH PATCHes baseline api api-2rt api-3rt
 } > "$report"
 cat "$report"

@@ -22,32 +22,11 @@ DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-8}
 check_knobs ROUNDS DURATION CLIENTS
 
-logs=$results/floor-logs
-report=$results/floor-latest.md
-db=bench_floor
-bench_init
-for tool in dotnet curl "$pg_bin/psql" "$pg_bin/pgbench"; do command -v "$tool" >/dev/null 2>&1 || die "$tool not found"; done
-port_in_use $api_port && die "127.0.0.1:$api_port is in use"
-start_pg $db
-
 # The API creates its schema and stores one real create: its event, headers and read model are the payloads.
-log "building the API (Release) and storing one create through it"
-build_api_copy "$results/floor-app"
-start_app api $api_port $db "$results/floor-app/Sharedcloud.Es.Api.dll"
-api_pid=$!
-wait_ready api "$api_pid" "$api_url/health/ready"
+floor_setup floor
 key=$(api_account floor)
 api_create "$key" bench-instance >/dev/null
-kill "$api_pid"; wait "$api_pid" 2>/dev/null || true; api_pid=
-
-q() { psql -d $db -At -c "$1"; }
-account=$(q "select id from sharedcloud.mt_doc_accountdetails limit 1")
-event=$(q "select data from sharedcloud.mt_events where type = 'instance_registered'")
-headers=$(q "select headers from sharedcloud.mt_events where type = 'instance_registered'")
-correlation=$(q "select correlation_id from sharedcloud.mt_events where type = 'instance_registered'")
-dotnet_type=$(q "select mt_dotnet_type from sharedcloud.mt_events where type = 'instance_registered'")
-doc=$(q "select data from sharedcloud.mt_doc_instancedetails")
-doc_type=$(q "select mt_dotnet_type from sharedcloud.mt_doc_instancedetails")
+floor_payloads instance_registered
 psql -d $db -c "
   CREATE TABLE bench_instances (id uuid PRIMARY KEY, owner uuid NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), data jsonb NOT NULL);
   CREATE INDEX bench_instances_owner_created ON bench_instances (owner, created_at DESC);
@@ -87,13 +66,6 @@ pgbench_rounds baseline:1 api:1 api-x8:8
   echo
   echo "$(commit_line) $(nproc) cores; pgbench -c $CLIENTS -j 2, ${DURATION}s runs, $ROUNDS rounds A/B alternated after a warm-up."
   echo
-  echo "| side | creates/s | / baseline | PostgreSQL CPU per create (ms) | / baseline | runs (creates/s) |"
-  echo "| --- | ---: | ---: | ---: | ---: | --- |"
-  awk -F'\t' 'NR > 1 { n[$1]++; r[$1] += $3; c[$1] += $4; runs[$1] = runs[$1] (runs[$1] == "" ? "" : ", ") $3 }
-    END {
-      split("baseline api api-x8", order, " ")
-      for (i = 1; i <= 3; i++) { s = order[i]; rate = r[s] / n[s]; cpu = c[s] / n[s]
-        if (s == "baseline") { br = rate; bc = cpu }
-        printf "| %s | %.0f | %.2f | %.3f | %.2f | %s |\n", s, rate, rate / br, cpu, bc / cpu, runs[s] } }' "$logs/runs.tsv"
+  floor_table create creates baseline api api-x8
 } > "$report"
 cat "$report"

@@ -335,6 +335,56 @@ settle() {
   done
 }
 
+# floor_setup NAME: the start of a script that replays the API's own SQL with pgbench (floor.sh, floor-patch.sh): its
+# logs and report (bench/results/NAME-logs, NAME-latest.md), the tools it needs, the bench cluster with an empty
+# database bench_NAME ($db), and the API's build in bench/results/NAME-app started on it, ready ($api_pid), to store
+# the real payloads the replay sends.
+floor_setup() {
+  logs=$results/$1-logs
+  report=$results/$1-latest.md
+  db=bench_${1//-/_}
+  bench_init
+  for tool in dotnet curl "$pg_bin/psql" "$pg_bin/pgbench"; do command -v "$tool" >/dev/null 2>&1 || die "$tool not found"; done
+  port_in_use "$api_port" && die "127.0.0.1:$api_port is in use"
+  start_pg "$db"
+  log "building the API (Release) and starting it to store the payloads"
+  build_api_copy "$results/$1-app"
+  start_app api "$api_port" "$db" "$results/$1-app/Sharedcloud.Es.Api.dll"
+  api_pid=$!
+  wait_ready api "$api_pid" "$api_url/health/ready"
+}
+
+# floor_payloads EVENT_TYPE [DOCUMENT_ID]: stops the API floor_setup started, then reads the payloads it stored: the
+# account ($account), the first event of EVENT_TYPE ($event, $headers, $correlation, $dotnet_type) and the instance's
+# document ($doc, $doc_type; the only one, or DOCUMENT_ID's).
+floor_payloads() {
+  local where=""
+  [ -z "${2:-}" ] || where=" where id = '$2'"
+  kill "$api_pid"; wait "$api_pid" 2>/dev/null || true; api_pid=
+  q() { psql -d "$db" -At -c "$1"; }
+  account=$(q "select id from sharedcloud.mt_doc_accountdetails limit 1")
+  event=$(q "select data from sharedcloud.mt_events where type = '$1' order by seq_id limit 1")
+  headers=$(q "select headers from sharedcloud.mt_events where type = '$1' order by seq_id limit 1")
+  correlation=$(q "select correlation_id from sharedcloud.mt_events where type = '$1' order by seq_id limit 1")
+  dotnet_type=$(q "select mt_dotnet_type from sharedcloud.mt_events where type = '$1' order by seq_id limit 1")
+  doc=$(q "select data from sharedcloud.mt_doc_instancedetails$where")
+  doc_type=$(q "select mt_dotnet_type from sharedcloud.mt_doc_instancedetails$where")
+}
+
+# floor_table NOUN PLURAL SIDE...: the table of a pgbench replay (runs.tsv in $logs): per side, PLURAL per second and
+# PostgreSQL's CPU per NOUN, each against the first side's (the baseline).
+floor_table() {
+  local noun=$1 plural=$2; shift 2
+  echo "| side | $plural/s | / baseline | PostgreSQL CPU per $noun (ms) | / baseline | runs ($plural/s) |"
+  echo "| --- | ---: | ---: | ---: | ---: | --- |"
+  awk -F'\t' -v sides="$*" 'NR > 1 { n[$1]++; r[$1] += $3; c[$1] += $4; runs[$1] = runs[$1] (runs[$1] == "" ? "" : ", ") $3 }
+    END {
+      count = split(sides, order, " ")
+      for (i = 1; i <= count; i++) { s = order[i]; rate = r[s] / n[s]; cpu = c[s] / n[s]
+        if (i == 1) { br = rate; bc = cpu }
+        printf "| %s | %.0f | %.2f | %.3f | %.2f | %s |\n", s, rate, rate / br, cpu, bc / cpu, runs[s] } }' "$logs/runs.tsv"
+}
+
 # await_projections: waits until the API's asynchronous projections have caught up with every event in its
 # database(s) ($projection_dbs, set by the script; unset: no wait), for at most PROJECTION_WAIT s (180). The seeding
 # and the settle phase append tens of thousands of events: the daemon's catch-up on them must not run inside the
