@@ -391,9 +391,9 @@ floor_table() {
 # next scenario's measurement and be counted as that scenario's cost. (It takes a second or two on a quiet machine.)
 # A database whose projections do not move for 10 s (the daemon off) is measured as it is.
 await_projections() {
-  local db behind last stalled start=$SECONDS
+  local db behind last stalled start
   for db in ${projection_dbs:-}; do
-    last=-1 stalled=0
+    start=$SECONDS last=-1 stalled=0
     while :; do
       behind=$(psql -d "$db" -At -c "select coalesce((select max(seq_id) from sharedcloud.mt_events), 0)
         - coalesce(min(last_seq_id), 0) from sharedcloud.mt_event_progression where name like '%:All'" 2>/dev/null) || behind=0
@@ -406,7 +406,9 @@ await_projections() {
       fi
       sleep 1
     done
-    [ "$behind" -gt 0 ] || [ $((SECONDS - start)) -eq 0 ] || log "asynchronous projections of $db caught up in $((SECONDS - start))s"
+    if [ "$behind" -eq 0 ] && [ $((SECONDS - start)) -gt 0 ]; then
+      log "asynchronous projections of $db caught up in $((SECONDS - start))s"
+    fi
   done
 }
 

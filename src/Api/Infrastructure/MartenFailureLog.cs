@@ -18,7 +18,8 @@ namespace Sharedcloud.Es.Api.Infrastructure;
 /// </summary>
 public sealed partial class MartenFailureLog(ILoggerFactory factory) : ILogger<IDocumentStore>
 {
-    private const string ParametersField = "PARAMETERS";
+    // The fields of Marten's failure entry ("Marten encountered an exception executing \n{SQL}\n{PARAMETERS}").
+    private const string SqlField = "SQL", ParametersField = "PARAMETERS";
     private readonly ILogger _inner = factory.CreateLogger<IDocumentStore>();
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => _inner.BeginScope(state);
@@ -34,14 +35,14 @@ public sealed partial class MartenFailureLog(ILoggerFactory factory) : ILogger<I
         if (logLevel > LogLevel.Debug && !_inner.IsEnabled(LogLevel.Debug)
             && state is IReadOnlyList<KeyValuePair<string, object?>> fields && fields.Any(f => f.Key == ParametersField))
         {
-            var sql = fields.FirstOrDefault(f => f.Key == "SQL").Value as string ?? "";
+            var sql = fields.FirstOrDefault(f => f.Key == SqlField).Value as string ?? "";
             StatementFailed(_inner, logLevel, sql, exception);
             return;
         }
         _inner.Log(logLevel, eventId, state, exception, formatter);
     }
 
-    internal static LogLevel LevelOf(Exception exception) => exception switch
+    private static LogLevel LevelOf(Exception exception) => exception switch
     {
         OperationCanceledException => LogLevel.Debug,
         _ when DatabaseFaults.IsConflict(exception) || Accounts.Usernames.IsTaken(exception) => LogLevel.Information,
