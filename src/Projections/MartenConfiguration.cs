@@ -74,11 +74,13 @@ public static class MartenConfiguration
     public const int RebuildBatchSize = 100_000;
 
     /// <summary>
-    /// Events per page of an async projection, rebuilt or catching up in the API's daemon: smaller than
-    /// <see cref="RebuildBatchSize"/>, since a daemon that has fallen far behind holds a whole page in the API
-    /// process beside the requests; Marten's default of 500 made rebuilds several times slower (README, replay).
+    /// Events per page of an async projection, catching up in the API's daemon or rebuilt (the ranges that
+    /// <see cref="Replay.FoldingReplay"/> loads, several at once, and folds in memory, so a rebuild writes each document
+    /// once whatever the page). Under write load the daemon runs behind the writes and takes a full page each time:
+    /// pages of 25,000 events kept one deserialised page per projection in the API beside the requests, about 30 MB
+    /// of its peak RSS, for no more throughput (README, Benchmarks, session 18).
     /// </summary>
-    public const int AsyncBatchSize = 25_000;
+    public const int AsyncBatchSize = 1_000;
 
     // Marten's deferred rebuild writes (AsyncOptions.RebuildFlushThreshold, each document written once per
     // rebuild) were faster but are left out: under load a rebuild failed now and then on a duplicate progress
