@@ -7,7 +7,7 @@
 # Env knobs: DURATION ROUNDS CONNECTIONS THREADS WARMUP   the report scenario's wrk runs, as bench/run.sh (8, 2, 32, 2, 3)
 #            PROVIDERS (4) accounts with MACHINES (5) instances each; CONSUMERS (4) accounts, credited by the
 #            operator's `credit` command, each with one function per part
-#            REPORT_JOBS (16000) jobs assigned before the report scenario (it must not run out: see below)
+#            REPORT_JOBS (30000) jobs assigned before the report scenario (it must not run out: see below)
 #            JOBS (2000) jobs queued for the drain, PARALLEL (4) jobs at once per machine there; TIMEOUT (600) s
 #            PGBENCH (1) replay the report's own SQL with pgbench at the end (0: skip it)
 #            API_APP   a build folder holding Sharedcloud.Es.Api.dll to measure instead of this build (an earlier commit's)
@@ -47,7 +47,7 @@ WARMUP=${WARMUP:-3}
 PROVIDERS=${PROVIDERS:-4}
 MACHINES=${MACHINES:-5}
 CONSUMERS=${CONSUMERS:-4}
-REPORT_JOBS=${REPORT_JOBS:-16000}
+REPORT_JOBS=${REPORT_JOBS:-30000}
 JOBS=${JOBS:-2000}
 PARALLEL=${PARALLEL:-4}
 TIMEOUT=${TIMEOUT:-600}
@@ -70,7 +70,9 @@ request() { # METHOD URL KEY [DATA]: one curl config entry, appended to $cfg
 
 # The report scenario's machines poll once, then only report for minutes: with the default Presence:OfflineAfter (a
 # minute) the silence checks would mark them offline mid-run and give their jobs back (the reports then answer 404).
-API_ARGS="--Presence:OfflineAfter=01:00:00 --Presence:NotAvailableAfter=02:00:00 ${API_ARGS:-}"
+# They are assigned all their jobs by that one poll, more than a poll answers by default (Dispatch:MaxJobsPerPoll, 100).
+per_machine=$(( REPORT_JOBS / (PROVIDERS * MACHINES) + 1 ))
+API_ARGS="--Presence:OfflineAfter=01:00:00 --Presence:NotAvailableAfter=02:00:00 --Dispatch:MaxJobsPerPoll=$per_machine ${API_ARGS:-}"
 
 bench_init
 check_tools
@@ -122,7 +124,6 @@ for c in $(seq 1 "$CONSUMERS"); do
     in_folder_of "$api_dll" credit --username "bench-consumer-$c" --amount 1000000) \
     >"$logs/credit.log" 2>&1 || { cat "$logs/credit.log" >&2; die "the credit command failed"; }
 done
-per_machine=$(( REPORT_JOBS / (PROVIDERS * MACHINES) + 1 ))
 seed_machines report sharedcloud/web-crawling-python36:latest "$per_machine"
 
 # --- 1. reports ------------------------------------------------------------------------------------------------

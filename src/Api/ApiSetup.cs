@@ -110,6 +110,10 @@ public static class ApiSetup
         });
         services.AddValidatorsFromAssemblyContaining<RegisterInstanceValidator>(ServiceLifetime.Singleton);
 
+        services.AddOptions<DispatchOptions>()
+            .Bind(builder.Configuration.GetSection(DispatchOptions.Section))
+            .Validate(o => o.MaxJobsPerPoll >= 1, "Dispatch:MaxJobsPerPoll must be at least 1.")
+            .ValidateOnStart();
         services.AddOptions<BillingOptions>().Bind(builder.Configuration.GetSection(BillingOptions.Section));
         services.AddOptions<AuthOptions>()
             .Bind(builder.Configuration.GetSection(AuthOptions.Section))

@@ -121,11 +121,39 @@ public sealed class MarketplaceDecisionTests
         var (a, b, c, low) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         var candidates = new[] { Candidate(c, 2m, queue: 2), Candidate(low, 1.79m, queue: 1), Candidate(b, 1.8m, queue: 1, index: 1), Candidate(a, 5m, queue: 1) };
 
-        var assigned = Dispatch.Assign(machine, held: 1, candidates);
+        var running = Held(Guid.NewGuid(), started: true);
+
+        var assigned = Dispatch.Assign(machine, [running], candidates);
         Assert.Equal([a, b], assigned.Select(x => x.JobId));
         Assert.All(assigned, x => Assert.Equal((InstanceId, Provider, 1.5m), (x.InstanceId, x.ProviderId, x.AskPrice)));
-        Assert.Empty(Dispatch.Assign(machine with { Status = InstanceStatus.NotAvailable }, 0, candidates));
-        Assert.Empty(Dispatch.Assign(Machine(image: "sharedcloud/standard-node8:latest"), 0, candidates));
+        Assert.Empty(Dispatch.Assign(machine with { Status = InstanceStatus.NotAvailable }, [], candidates));
+        Assert.Empty(Dispatch.Assign(Machine(image: "sharedcloud/standard-node8:latest"), [], candidates));
+    }
+
+    [Fact]
+    public void A_poll_answers_at_most_its_limit_its_unstarted_jobs_first_whatever_the_capacity()
+    {
+        var machine = Machine(ask: 1.5m, parallel: 1000);
+        var queued = Enumerable.Range(0, 10).Select(i => Fold<Job>(Queued(2m, index: i) with { JobId = Guid.NewGuid() })!).ToList();
+        var unstarted = new[] { Held(Guid.NewGuid(), started: false, index: 2), Held(Guid.NewGuid(), started: false, index: 1) };
+        var running = Held(Guid.NewGuid(), started: true);
+
+        Assert.Equal(4, Dispatch.Assign(machine, [], queued, maxPerPoll: 4).Count);
+        Assert.Equal(queued.Take(2).Select(j => j.Id), Dispatch.Assign(machine, [.. unstarted, running], queued, maxPerPoll: 4).Select(a => a.JobId));
+        Assert.Equal([unstarted[1].Id, unstarted[0].Id], Dispatch.Unstarted([running, .. unstarted], maxPerPoll: 4).Select(j => j.Id));
+        Assert.Equal([unstarted[1].Id], Dispatch.Unstarted(unstarted, maxPerPoll: 1).Select(j => j.Id));
+        Assert.Equal(0, Dispatch.Room(machine, unstarted, maxPerPoll: 2)); // answered again: no room for new ones
+        Assert.Equal(1, Dispatch.Room(Machine(parallel: 3), unstarted, maxPerPoll: 100)); // the capacity binds first
+        Assert.Equal(100, Dispatch.Assign(machine, [],
+            Enumerable.Range(0, 150).Select(i => Fold<Job>(Queued(2m, index: i) with { JobId = Guid.NewGuid() })!)).Count); // the default
+    }
+
+    /// <summary>A job assigned to <see cref="Machine"/>, started or not.</summary>
+    private static Job Held(Guid id, bool started, int index = 0)
+    {
+        var events = new List<object> { Queued(2m, index: index) with { JobId = id }, new JobAssigned(id, InstanceId, Provider, 1.5m) };
+        if (started) events.Add(new JobStarted(id, InstanceId));
+        return Fold<Job>([.. events])!;
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Marten;
 using Mediator;
+using Microsoft.Extensions.Options;
 using Sharedcloud.Es.Api.Auditing;
 using Sharedcloud.Es.Api.Infrastructure;
 using Sharedcloud.Es.Api.Jobs;
@@ -18,6 +19,15 @@ namespace Sharedcloud.Es.Api.Instances.Machine;
 /// <summary>One job as the machine gets it: the image to run it in, whether that needs a GPU, and the program.</summary>
 public sealed record MachineJob(Guid JobUuid, string ImageRegistryPath, bool RequiresGpu, string WrappedCode);
 
+/// <summary>Settings of the poll's dispatch (section <c>Dispatch</c>).</summary>
+public sealed class DispatchOptions
+{
+    public const string Section = "Dispatch";
+
+    /// <summary>The most jobs one poll answers, its unstarted ones first (<see cref="Dispatch.DefaultMaxJobsPerPoll"/>).</summary>
+    public int MaxJobsPerPoll { get; set; } = Dispatch.DefaultMaxJobsPerPoll;
+}
+
 /// <summary>The poll's dispatch: hand the instance the jobs it matches, up to its free capacity, and those it holds unstarted.</summary>
 public sealed record DispatchJobs(Guid InstanceId, Guid AccountId) : ICommand<IReadOnlyList<MachineJob>>;
 
@@ -26,7 +36,8 @@ public sealed record DispatchJobs(Guid InstanceId, Guid AccountId) : ICommand<IR
 /// queued jobs with SKIP LOCKED on their streams and documents (so two machines never take the same job, and neither
 /// waits for the other), appends job_assigned to each, and moves the instance's counters, in one transaction.
 /// </summary>
-public sealed class DispatchJobsHandler(StreamWrites writes) : ICommandHandler<DispatchJobs, IReadOnlyList<MachineJob>>
+public sealed class DispatchJobsHandler(StreamWrites writes, IOptions<DispatchOptions> options)
+    : ICommandHandler<DispatchJobs, IReadOnlyList<MachineJob>>
 {
     private const string Schema = MartenConfiguration.Schema;
 
@@ -38,13 +49,14 @@ public sealed class DispatchJobsHandler(StreamWrites writes) : ICommandHandler<D
             var held = await session.Query<Job>()
                 .Where(j => j.InstanceId == command.InstanceId && (j.Status == JobStatus.Created || j.Status == JobStatus.InProgress))
                 .ToListAsync(ct);
-            var free = Dispatch.FreeCapacity(instance, held.Count);
+            var maxPerPoll = options.Value.MaxJobsPerPoll;
+            var room = Dispatch.Room(instance, held, maxPerPoll);
             var assigned = new List<Job>();
-            if (free > 0 && instance.Status == InstanceStatus.Available && instance.DownloadedImages.Count > 0)
+            if (room > 0 && instance.Status == InstanceStatus.Available && instance.DownloadedImages.Count > 0)
             {
                 var candidates = await session.QueryAsync<Job>(CandidatesSql, ct, instance.DownloadedImages.ToArray(),
-                    Prices.ConsumerPrice(instance.AskPrice), Dispatch.CudaCoresOf(instance), free);
-                foreach (var assignment in Dispatch.Assign(instance, held.Count, candidates))
+                    Prices.ConsumerPrice(instance.AskPrice), Dispatch.CudaCoresOf(instance), room);
+                foreach (var assignment in Dispatch.Assign(instance, held, candidates, maxPerPoll))
                 {
                     var job = session.Events.Append(assignment.JobId, assignment);
                     var queued = candidates.First(c => c.Id == assignment.JobId);
@@ -54,7 +66,7 @@ public sealed class DispatchJobsHandler(StreamWrites writes) : ICommandHandler<D
                 JobLocks.MoveCounters(session, instance.Id, assigned: assigned.Count, running: 0);
             }
 
-            var toRun = held.Where(j => j.Status == JobStatus.Created).Concat(assigned).ToList();
+            var toRun = Dispatch.Unstarted(held, maxPerPoll).Concat(assigned).ToList();
             if (toRun.Count == 0) return [];
             // Read before the save, which commits (the write path's save ends its transaction).
             var runs = (await session.LoadManyAsync<Run>(ct, toRun.Select(j => j.RunId).Distinct())).ToDictionary(r => r.Id);

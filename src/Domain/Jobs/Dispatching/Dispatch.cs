@@ -23,14 +23,34 @@ public static class Dispatch
         && job.BidPrice >= Prices.ConsumerPrice(instance.AskPrice)
         && (!job.RequiresGpu || CudaCoresOf(instance) >= Math.Max(job.BaseGpuCudaCores, 1));
 
+    /// <summary>
+    /// The most jobs one poll answers (<b>decided here</b>; the spec sets no bound on <c>max_num_parallel_jobs</c>): the
+    /// jobs it holds unstarted first, then new ones. However large the capacity and the queue, a poll is a bounded
+    /// transaction and a bounded answer; a machine with room for more gets them on its next polls, as it starts these.
+    /// </summary>
+    public const int DefaultMaxJobsPerPoll = 100;
+
     /// <summary>How many more jobs the instance can hold, given the <paramref name="held"/> ones (assigned or IN_PROGRESS).</summary>
     public static int FreeCapacity(Instance instance, int held) => Math.Max(0, instance.MaxNumParallelJobs - held);
 
-    /// <summary>The assignments of a poll: the matching candidates, oldest first, up to the free capacity.</summary>
-    public static IReadOnlyList<JobAssigned> Assign(Instance instance, int held, IEnumerable<Job> candidates) =>
+    /// <summary>The jobs of <paramref name="held"/> that a poll answers again (assigned, not started), oldest first, at most <paramref name="maxPerPoll"/>.</summary>
+    public static IReadOnlyList<Job> Unstarted(IEnumerable<Job> held, int maxPerPoll) =>
+        held.Where(job => job.Status == JobStatus.Created).OrderBy(job => job.Queue).ThenBy(job => job.IncrementalId)
+            .Take(maxPerPoll).ToList();
+
+    /// <summary>How many new jobs a poll may hand the instance: its free capacity, within what the poll answers beside its unstarted jobs.</summary>
+    public static int Room(Instance instance, IReadOnlyCollection<Job> held, int maxPerPoll) =>
+        Math.Max(0, Math.Min(FreeCapacity(instance, held.Count), maxPerPoll - Unstarted(held, maxPerPoll).Count));
+
+    /// <summary>
+    /// The assignments of a poll: the matching candidates, oldest first, up to the instance's <see cref="Room"/> beside
+    /// the <paramref name="held"/> jobs (assigned or IN_PROGRESS on it).
+    /// </summary>
+    public static IReadOnlyList<JobAssigned> Assign(Instance instance, IReadOnlyCollection<Job> held, IEnumerable<Job> candidates,
+        int maxPerPoll = DefaultMaxJobsPerPoll) =>
         candidates.Where(job => Matches(instance, job))
             .OrderBy(job => job.Queue).ThenBy(job => job.IncrementalId)
-            .Take(FreeCapacity(instance, held))
+            .Take(Room(instance, held, maxPerPoll))
             .Select(job => new JobAssigned(job.Id, instance.Id, instance.AccountId, instance.AskPrice))
             .ToList();
 
