@@ -113,7 +113,7 @@ public static class PollEndpoint
                       "poll after a silence brings the instance online) and hands the instance the queued jobs it matches " +
                       "(AVAILABLE, the job's image installed, a bid of at least the consumer price, the GPU at least the run's " +
                       "base GPU), oldest first, up to its free capacity, together with the jobs it was handed before and has " +
-                      "not started: at most 100 jobs a poll (`Dispatch:MaxJobsPerPoll`), the unstarted ones first.")
+                      "not started: at most 100 jobs a poll by default (`Dispatch:MaxJobsPerPoll`), the unstarted ones first.")
             .Returns<List<MachineJob>>(description: "The jobs to run: each one's container image, whether it needs a GPU, " +
                                                     "and `wrapped_code`, the program to run as the container's `CODE`.")
             .Errors(StatusCodes.Status404NotFound));

@@ -35,12 +35,11 @@ public static class Dispatch
 
     /// <summary>The jobs of <paramref name="held"/> that a poll answers again (assigned, not started), oldest first, at most <paramref name="maxPerPoll"/>.</summary>
     public static IReadOnlyList<Job> Unstarted(IEnumerable<Job> held, int maxPerPoll) =>
-        held.Where(job => job.Status == JobStatus.Created).OrderBy(job => job.Queue).ThenBy(job => job.IncrementalId)
-            .Take(maxPerPoll).ToList();
+        OldestFirst(held.Where(job => job.Status == JobStatus.Created)).Take(maxPerPoll).ToList();
 
     /// <summary>How many new jobs a poll may hand the instance: its free capacity, within what the poll answers beside its unstarted jobs.</summary>
     public static int Room(Instance instance, IReadOnlyCollection<Job> held, int maxPerPoll) =>
-        Math.Max(0, Math.Min(FreeCapacity(instance, held.Count), maxPerPoll - Unstarted(held, maxPerPoll).Count));
+        Math.Max(0, Math.Min(FreeCapacity(instance, held.Count), maxPerPoll - held.Count(job => job.Status == JobStatus.Created)));
 
     /// <summary>
     /// The assignments of a poll: the matching candidates, oldest first, up to the instance's <see cref="Room"/> beside
@@ -48,11 +47,14 @@ public static class Dispatch
     /// </summary>
     public static IReadOnlyList<JobAssigned> Assign(Instance instance, IReadOnlyCollection<Job> held, IEnumerable<Job> candidates,
         int maxPerPoll = DefaultMaxJobsPerPoll) =>
-        candidates.Where(job => Matches(instance, job))
-            .OrderBy(job => job.Queue).ThenBy(job => job.IncrementalId)
+        OldestFirst(candidates.Where(job => Matches(instance, job)))
             .Take(Room(instance, held, maxPerPoll))
             .Select(job => new JobAssigned(job.Id, instance.Id, instance.AccountId, instance.AskPrice))
             .ToList();
+
+    /// <summary>The queue's order: run creation, then the job's place in its run.</summary>
+    private static IOrderedEnumerable<Job> OldestFirst(IEnumerable<Job> jobs) =>
+        jobs.OrderBy(job => job.Queue).ThenBy(job => job.IncrementalId);
 
     /// <summary>
     /// An instance lets go of its unfinished jobs (stopped, deleted, silent): each goes back to the queue, recorded with
