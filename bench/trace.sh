@@ -49,7 +49,7 @@ elif [ "$SCENARIO" != create ]; then
   [ "$SCENARIO" = patch1 ] && ids=${ids%% *}
   args=(-s bench/patch.lua "$api_url"); path="/api/v1/instances/{id}/"
 else
-  args=(-s bench/post.lua "$api_url"); path=""
+  args=(-s bench/post.lua "$api_url/api/v1/instances/"); path=""
 fi
 
 log "$SCENARIO: ${WARMUP}s of load, then ${DURATION}s sampled"
@@ -61,5 +61,6 @@ dotnet-trace collect -p "$api_pid" --profile dotnet-sampled-thread-time --durati
   -o "$logs/trace.nettrace" >"$logs/trace-collect.txt" 2>&1
 wait "$wrk_pid"
 grep -E "Requests/sec" "$logs/trace-wrk.txt" || true
+! grep -E "Non-2xx" "$logs/trace-wrk.txt" || die "the load got error answers: the trace is not of $SCENARIO"
 dotnet-trace convert --format speedscope -o "$logs/trace" "$logs/trace.nettrace" >/dev/null
 python3 bench/trace-top.py "$logs/trace.speedscope.json"
