@@ -123,11 +123,11 @@ public sealed class MarketplaceDecisionTests
 
         var running = Held(Guid.NewGuid(), started: true);
 
-        var assigned = Dispatch.Assign(machine, [running], candidates);
+        var assigned = Dispatch.Assign(machine, Holding.Of([running]), candidates);
         Assert.Equal([a, b], assigned.Select(x => x.JobId));
         Assert.All(assigned, x => Assert.Equal((InstanceId, Provider, 1.5m), (x.InstanceId, x.ProviderId, x.AskPrice)));
-        Assert.Empty(Dispatch.Assign(machine with { Status = InstanceStatus.NotAvailable }, [], candidates));
-        Assert.Empty(Dispatch.Assign(Machine(image: "sharedcloud/standard-node8:latest"), [], candidates));
+        Assert.Empty(Dispatch.Assign(machine with { Status = InstanceStatus.NotAvailable }, Holding.Nothing, candidates));
+        Assert.Empty(Dispatch.Assign(Machine(image: "sharedcloud/standard-node8:latest"), Holding.Nothing, candidates));
     }
 
     [Fact]
@@ -138,13 +138,18 @@ public sealed class MarketplaceDecisionTests
         var unstarted = new[] { Held(Guid.NewGuid(), started: false, index: 2), Held(Guid.NewGuid(), started: false, index: 1) };
         var running = Held(Guid.NewGuid(), started: true);
 
-        Assert.Equal(4, Dispatch.Assign(machine, [], queued, maxPerPoll: 4).Count);
-        Assert.Equal(queued.Take(2).Select(j => j.Id), Dispatch.Assign(machine, [.. unstarted, running], queued, maxPerPoll: 4).Select(a => a.JobId));
-        Assert.Equal([unstarted[1].Id, unstarted[0].Id], Dispatch.Unstarted([running, .. unstarted], maxPerPoll: 4).Select(j => j.Id));
-        Assert.Equal([unstarted[1].Id], Dispatch.Unstarted(unstarted, maxPerPoll: 1).Select(j => j.Id));
-        Assert.Equal(0, Dispatch.Room(machine, unstarted, maxPerPoll: 2)); // answered again: no room for new ones
-        Assert.Equal(1, Dispatch.Room(Machine(parallel: 3), unstarted, maxPerPoll: 100)); // the capacity binds first
-        Assert.Equal(100, Dispatch.Assign(machine, [],
+        Assert.Equal(4, Dispatch.Assign(machine, Holding.Nothing, queued, maxPerPoll: 4).Count);
+        Assert.Equal(queued.Take(2).Select(j => j.Id), Dispatch.Assign(machine, Holding.Of([.. unstarted, running], 4), queued, maxPerPoll: 4).Select(a => a.JobId));
+        var holding = Holding.Of([running, .. unstarted], maxPerPoll: 4);
+        Assert.Equal((2, 1, 3), (holding.Unstarted, holding.Running, holding.Count));
+        Assert.Equal([unstarted[1].Id, unstarted[0].Id, queued[0].Id], Dispatch.Answer(holding, [queued[0]], maxPerPoll: 4).Select(j => j.Id));
+        Assert.Equal([unstarted[1].Id], Dispatch.Answer(holding, [queued[0]], maxPerPoll: 1).Select(j => j.Id));
+        var few = Holding.Of(unstarted, maxPerPoll: 1); // counted all, kept the oldest
+        Assert.Equal(2, few.Unstarted);
+        Assert.Equal([unstarted[1].Id], few.OldestUnstarted.Select(j => j.Id));
+        Assert.Equal(0, Dispatch.Room(machine, few, maxPerPoll: 2)); // answered again: no room for new ones
+        Assert.Equal(1, Dispatch.Room(Machine(parallel: 3), few, maxPerPoll: 100)); // the capacity binds first
+        Assert.Equal(100, Dispatch.Assign(machine, Holding.Nothing,
             Enumerable.Range(0, 150).Select(i => Fold<Job>(Queued(2m, index: i) with { JobId = Guid.NewGuid() })!)).Count); // the default
     }
 

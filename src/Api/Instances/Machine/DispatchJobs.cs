@@ -46,10 +46,8 @@ public sealed class DispatchJobsHandler(StreamWrites writes, IOptions<DispatchOp
         {
             var stream = await session.Events.FetchForExclusiveWriting<Instance>(command.InstanceId, ct);
             var instance = Instance.Owned(stream.Aggregate, command.AccountId, expected: null);
-            var held = await session.Query<Job>()
-                .Where(j => j.InstanceId == command.InstanceId && (j.Status == JobStatus.Created || j.Status == JobStatus.InProgress))
-                .ToListAsync(ct);
             var maxPerPoll = options.Value.MaxJobsPerPoll;
+            var held = await HoldingAsync(session, instance.Id, maxPerPoll, ct);
             var room = Dispatch.Room(instance, held, maxPerPoll);
             var assigned = new List<Job>();
             if (room > 0 && instance.Status == InstanceStatus.Available && instance.DownloadedImages.Count > 0)
@@ -66,13 +64,40 @@ public sealed class DispatchJobsHandler(StreamWrites writes, IOptions<DispatchOp
                 JobLocks.MoveCounters(session, instance.Id, assigned: assigned.Count, running: 0);
             }
 
-            var toRun = Dispatch.Unstarted(held, maxPerPoll).Concat(assigned).ToList();
+            var toRun = Dispatch.Answer(held, assigned, maxPerPoll);
             if (toRun.Count == 0) return [];
             // Read before the save, which commits (the write path's save ends its transaction).
             var runs = (await session.LoadManyAsync<Run>(ct, toRun.Select(j => j.RunId).Distinct())).ToDictionary(r => r.Id);
             if (assigned.Count > 0) await session.SaveChangesAsync(ct);
             return toRun.Where(j => runs.ContainsKey(j.RunId)).Select(j => Payload(j, runs[j.RunId])).ToList();
         }, ct);
+
+    /// <summary>
+    /// What the instance holds, in one round trip: its held jobs counted, and only the oldest unstarted ones read (a machine
+    /// may run thousands at once; a poll answers <paramref name="maxPerPoll"/>). The poll holds the instance's lock, so
+    /// nothing is assigned to it meanwhile, and a report that starts one of them waits for that lock to move the counters.
+    /// </summary>
+    private static async Task<Holding> HoldingAsync(IDocumentSession session, Guid instanceId, int maxPerPoll, CancellationToken ct)
+    {
+        var batch = session.CreateBatchQuery();
+        var counts = batch.Query<HeldCounts>(HeldCountsSql, instanceId);
+        var oldest = batch.Query<Job>(OldestUnstartedSql, instanceId, maxPerPoll);
+        await batch.Execute(ct);
+        var (unstarted, running) = (await counts).Single();
+        return new Holding(unstarted, running, await oldest);
+    }
+
+    private sealed record HeldCounts(int Unstarted, int Running);
+
+    // Literal statuses, so that the planner proves the held-jobs partial index (mt_doc_job_idx_held) applies.
+    private static readonly string HeldCountsSql =
+        $"select jsonb_build_object('unstarted', count(*) filter (where j.status = {(int)JobStatus.Created}), " +
+        $"'running', count(*) filter (where j.status = {(int)JobStatus.InProgress})) from {MarketplaceSchema.JobTable} j " +
+        $"where j.instance_id = ? and j.status in ({(int)JobStatus.Created}, {(int)JobStatus.InProgress})";
+
+    private static readonly string OldestUnstartedSql =
+        $"select j.data from {MarketplaceSchema.JobTable} j where j.instance_id = ? and j.status = {(int)JobStatus.Created} " +
+        "order by j.queue, j.incremental_id limit ?";
 
     private static MachineJob Payload(Job job, Run run)
     {

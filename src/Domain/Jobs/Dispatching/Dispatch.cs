@@ -33,27 +33,27 @@ public static class Dispatch
     /// <summary>How many more jobs the instance can hold, given the <paramref name="held"/> ones (assigned or IN_PROGRESS).</summary>
     public static int FreeCapacity(Instance instance, int held) => Math.Max(0, instance.MaxNumParallelJobs - held);
 
-    /// <summary>The jobs of <paramref name="held"/> that a poll answers again (assigned, not started), oldest first, at most <paramref name="maxPerPoll"/>.</summary>
-    public static IReadOnlyList<Job> Unstarted(IEnumerable<Job> held, int maxPerPoll) =>
-        OldestFirst(held.Where(job => job.Status == JobStatus.Created)).Take(maxPerPoll).ToList();
-
     /// <summary>How many new jobs a poll may hand the instance: its free capacity, within what the poll answers beside its unstarted jobs.</summary>
-    public static int Room(Instance instance, IReadOnlyCollection<Job> held, int maxPerPoll) =>
-        Math.Max(0, Math.Min(FreeCapacity(instance, held.Count), maxPerPoll - held.Count(job => job.Status == JobStatus.Created)));
+    public static int Room(Instance instance, Holding held, int maxPerPoll) =>
+        Math.Max(0, Math.Min(FreeCapacity(instance, held.Count), maxPerPoll - held.Unstarted));
 
     /// <summary>
     /// The assignments of a poll: the matching candidates, oldest first, up to the instance's <see cref="Room"/> beside
-    /// the <paramref name="held"/> jobs (assigned or IN_PROGRESS on it).
+    /// the jobs it <paramref name="held"/>.
     /// </summary>
-    public static IReadOnlyList<JobAssigned> Assign(Instance instance, IReadOnlyCollection<Job> held, IEnumerable<Job> candidates,
+    public static IReadOnlyList<JobAssigned> Assign(Instance instance, Holding held, IEnumerable<Job> candidates,
         int maxPerPoll = DefaultMaxJobsPerPoll) =>
         OldestFirst(candidates.Where(job => Matches(instance, job)))
             .Take(Room(instance, held, maxPerPoll))
             .Select(job => new JobAssigned(job.Id, instance.Id, instance.AccountId, instance.AskPrice))
             .ToList();
 
+    /// <summary>What a poll answers: the jobs the instance holds unstarted, oldest first, then those just assigned, at most <paramref name="maxPerPoll"/>.</summary>
+    public static IReadOnlyList<Job> Answer(Holding held, IEnumerable<Job> assigned, int maxPerPoll) =>
+        OldestFirst(held.OldestUnstarted).Concat(assigned).Take(maxPerPoll).ToList();
+
     /// <summary>The queue's order: run creation, then the job's place in its run.</summary>
-    private static IOrderedEnumerable<Job> OldestFirst(IEnumerable<Job> jobs) =>
+    internal static IOrderedEnumerable<Job> OldestFirst(IEnumerable<Job> jobs) =>
         jobs.OrderBy(job => job.Queue).ThenBy(job => job.IncrementalId);
 
     /// <summary>
@@ -63,6 +63,26 @@ public static class Dispatch
     public static IEnumerable<Elsewhere> Release(IEnumerable<Job> held, Guid instanceId, string reason) =>
         held.Where(j => j.InstanceId == instanceId && j.IsHeld)
             .Select(j => new Elsewhere(j.Id, new JobReleased(j.Id, instanceId, reason)));
+}
+
+/// <summary>
+/// What an instance holds, as its poll sees it: how many jobs are assigned to it and not started, how many run, and the
+/// oldest unstarted ones, as many as a poll answers. The store counts them and reads those few, however many it holds.
+/// </summary>
+public sealed record Holding(int Unstarted, int Running, IReadOnlyList<Job> OldestUnstarted)
+{
+    public static readonly Holding Nothing = new(0, 0, []);
+
+    /// <summary>Jobs held (assigned or IN_PROGRESS).</summary>
+    public int Count => Unstarted + Running;
+
+    /// <summary>The holding of these jobs (the instance's, assigned or IN_PROGRESS), its unstarted ones kept up to <paramref name="maxPerPoll"/>.</summary>
+    public static Holding Of(IEnumerable<Job> held, int maxPerPoll = Dispatch.DefaultMaxJobsPerPoll)
+    {
+        var jobs = held.Where(j => j.IsHeld).ToList();
+        var unstarted = jobs.Where(j => j.Status == JobStatus.Created).ToList();
+        return new Holding(unstarted.Count, jobs.Count - unstarted.Count, Dispatch.OldestFirst(unstarted).Take(maxPerPoll).ToList());
+    }
 }
 
 /// <summary>Why an instance let go of a job (<see cref="JobReleased.Reason"/>).</summary>
