@@ -141,7 +141,7 @@ public sealed partial class RequestBody
             if (!dropNul) return Field<string>.Invalid(Messages.NullCharacters);
             text = text.Replace("\0", "");
         }
-        return Field<string>.Of(trim ? text.Trim() : text);
+        return Field<string>.Of(trim ? Strip(text) : text);
     }
 
     /// <summary>A DecimalField: a JSON number or numeric text, kept exactly, trailing zeros dropped.</summary>
@@ -150,7 +150,7 @@ public sealed partial class RequestBody
         var (state, text, json) = Raw(name);
         if (state == FieldState.Missing) return Field<decimal>.Missing;
         if (state == FieldState.Null) return Field<decimal>.Null;
-        text = text?.Trim() ?? (json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null);
+        text = (text is null ? null : Strip(text)) ?? (json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null);
         if (text is null || text.Length > 100
             || !decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
                 CultureInfo.InvariantCulture, out var value))
@@ -165,7 +165,7 @@ public sealed partial class RequestBody
         var (state, text, json) = Raw(name, required);
         if (state == FieldState.Missing) return Field<int>.Missing;
         if (state == FieldState.Null) return Field<int>.Null;
-        text = text?.Trim() ?? (json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null);
+        text = (text is null ? null : Strip(text)) ?? (json.ValueKind == JsonValueKind.Number ? json.GetRawText() : null);
         if (text is null || text.Length > 100) return Field<int>.Invalid(Messages.InvalidInteger);
         text = TrailingZeroFraction().Replace(text, "");
         if (!System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
@@ -210,6 +210,19 @@ public sealed partial class RequestBody
         if (state == FieldState.Missing) return Field<string>.Missing;
         if (state == FieldState.Null) return Field<string>.Null;
         return Field<string>.Of((text ?? json.GetRawText()).Trim());
+    }
+
+    /// <summary>
+    /// Python's <c>str.strip()</c>, which DRF's CharField, DecimalField and IntegerField apply: .NET's whitespace plus the
+    /// four information separators U+001C-U+001F, which Python counts as whitespace and .NET does not.
+    /// </summary>
+    public static string Strip(string text)
+    {
+        static bool IsPythonSpace(char c) => char.IsWhiteSpace(c) || c is >= '\u001c' and <= '\u001f';
+        var (start, end) = (0, text.Length);
+        while (start < end && IsPythonSpace(text[start])) start++;
+        while (end > start && IsPythonSpace(text[end - 1])) end--;
+        return start == 0 && end == text.Length ? text : text[start..end];
     }
 
     private static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;

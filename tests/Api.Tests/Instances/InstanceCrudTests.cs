@@ -183,7 +183,7 @@ public sealed class InstanceCrudTests(ApiFactory api) : IClassFixture<ApiFactory
     {
         var john = await api.NewAccountAsync();
 
-        var reply = await john.CreateAsync(body, ("name", "  my instance \t"), ("ask_price", "1"));
+        var reply = await john.CreateAsync(body, ("name", "  my instance \t\u001e"), ("ask_price", " 1\u001d"));
 
         reply.EnsureStatus(201);
         Assert.Equal("my instance", reply.Object["name"]!.GetValue<string>());

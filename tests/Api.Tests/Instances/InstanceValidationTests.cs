@@ -69,6 +69,7 @@ public sealed class InstanceValidationTests(ApiFactory api) : IClassFixture<ApiF
     [InlineData(Body.Form, "")]
     [InlineData(Body.Form, "  ")]
     [InlineData(Body.Form, "\t \n")]
+    [InlineData(Body.Form, "\u001c\u001f ")] // Python's strip takes the information separators too
     [InlineData(Body.Json, "")]
     [InlineData(Body.Json, "  ")]
     public async Task A_blank_name_is_rejected(Body body, string name)
